@@ -1,0 +1,43 @@
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_DOSSIERS ?= 20000
+
+.PHONY: run test lint bench install migrate demo clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+# Fixtures, demo dossiers and one account per role (idempotent: a second `make run` keeps the data).
+demo: migrate
+	$(BIN)/python manage.py load_fixtures
+	$(BIN)/python manage.py seed_demo --dossiers $(DEMO_DOSSIERS) --seed 1 --if-empty
+	$(BIN)/python manage.py demo_accounts
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "Cổng Một cửa: http://127.0.0.1:$(PORT)/  (Ctrl+C để dừng)"
+	$(BIN)/celery -A portal worker -B --loglevel=INFO --concurrency=2 & \
+	CELERY_PID=$$!; trap 'kill $$CELERY_PID 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn portal.wsgi --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile -
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles
