@@ -231,6 +231,21 @@ class Dossier(DossierActions, models.Model):
                 name="dossier_returned_after_resolved",
             ),
             models.CheckConstraint(condition=Q(due_at__gte=F("received_at")), name="dossier_due_after_received"),
+            # The state and the dates say the same thing, so every count can rely on the dates alone.
+            models.CheckConstraint(
+                condition=Q(state__in=["da_co_ket_qua", "da_tra"], resolved_at__isnull=False)
+                | Q(~Q(state__in=["da_co_ket_qua", "da_tra"]), resolved_at__isnull=True),
+                name="dossier_resolved_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="da_tra", returned_at__isnull=False) | Q(~Q(state="da_tra"), returned_at__isnull=True),
+                name="dossier_returned_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["tu_choi", "rut"], ended_at__isnull=False)
+                | Q(~Q(state__in=["tu_choi", "rut"]), ended_at__isnull=True),
+                name="dossier_ended_state",
+            ),
         ]
 
     def __str__(self):
