@@ -44,7 +44,12 @@ class Unit(models.Model):
     valid_from = models.DateField("hiệu lực từ ngày", null=True, blank=True)
     valid_to = models.DateField("hiệu lực đến ngày", null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name="sáp nhập vào", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_units"
+        "self",
+        verbose_name="sáp nhập vào",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_units",
     )
     place_name = models.CharField("địa danh (ghi trên văn bản)", max_length=120, blank=True)
 
@@ -124,7 +129,10 @@ class Procedure(models.Model):
     online_level = models.CharField("mức độ DVC trực tuyến", max_length=12, choices=OnlineLevel.choices)
     level = models.CharField("cấp thực hiện", max_length=8, choices=Level.choices, blank=True)
     same_day_cutoff = models.TimeField(
-        "giờ chốt nhận trong ngày", null=True, blank=True, help_text="Thủ tục 0 ngày nhận sau giờ này trả ngày làm việc sau."
+        "giờ chốt nhận trong ngày",
+        null=True,
+        blank=True,
+        help_text="Thủ tục 0 ngày nhận sau giờ này trả ngày làm việc sau.",
     )
     source = models.CharField("nguồn công bố", max_length=255, blank=True)
     added_by_hand = models.BooleanField("bổ sung thủ công", default=False)
@@ -169,7 +177,8 @@ ENDED_WITHOUT_RESULT = (State.REFUSED, State.WITHDRAWN)
 class Dossier(DossierActions, models.Model):
     """Hồ sơ: one application by one applicant for one procedure, at one unit.
 
-    State changes go through the methods of cases.actions.DossierActions, each writing a DossierEvent in the same transaction.
+    State changes go through the methods of cases.actions.DossierActions, each writing a DossierEvent in the same
+    transaction.
     """
 
     code = models.CharField("mã hồ sơ", max_length=60, unique=True)
@@ -196,12 +205,20 @@ class Dossier(DossierActions, models.Model):
     # Set once, by the overdue job, the first time the dossier passes its due time while open.
     overdue_since = models.DateTimeField("quá hạn từ", null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="người tiếp nhận", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="người tiếp nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="người xử lý", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="handled_dossiers",
+        settings.AUTH_USER_MODEL,
+        verbose_name="người xử lý",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_dossiers",
     )
     papers_digitized = models.BooleanField("đã số hóa hồ sơ", default=False)
     result_digitized = models.BooleanField("đã số hóa kết quả", default=False)
@@ -217,7 +234,8 @@ class Dossier(DossierActions, models.Model):
             models.Index(fields=["received_at"], name="dossier_received"),
             models.Index(fields=["unit", "resolved_at"], name="dossier_unit_resolved"),
             models.Index(
-                fields=["unit", "due_at"], name="dossier_open_due",
+                fields=["unit", "due_at"],
+                name="dossier_open_due",
                 condition=Q(resolved_at__isnull=True, ended_at__isnull=True),
             ),
         ]
@@ -238,7 +256,8 @@ class Dossier(DossierActions, models.Model):
                 name="dossier_resolved_state",
             ),
             models.CheckConstraint(
-                condition=Q(state="da_tra", returned_at__isnull=False) | Q(~Q(state="da_tra"), returned_at__isnull=True),
+                condition=Q(state="da_tra", returned_at__isnull=False)
+                | Q(~Q(state="da_tra"), returned_at__isnull=True),
                 name="dossier_returned_state",
             ),
             models.CheckConstraint(
@@ -287,8 +306,12 @@ class DossierEvent(models.Model):
     at = models.DateTimeField("thời điểm")
     recorded_at = models.DateTimeField("ghi lúc", default=timezone.now)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="người thực hiện", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="người thực hiện",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     before = models.JSONField("trước", default=dict, blank=True)
     after = models.JSONField("sau", default=dict, blank=True)
@@ -326,6 +349,9 @@ class ClockStop(models.Model):
         verbose_name = "lần dừng tính thời hạn"
         verbose_name_plural = "các lần dừng tính thời hạn"
         ordering = ["started_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.started_at:%d/%m/%Y %H:%M}"
 
 
 class CalendarSource(models.TextChoices):

@@ -147,10 +147,7 @@ LOGGING = {
 
 # --- Domain settings (DOMAIN.md) -------------------------------------------------------------
 # Office hours: a working day is the sum of these intervals (8 hours by default).
-OFFICE_HOURS = [
-    tuple(part.split("-"))
-    for part in env_list("OFFICE_HOURS", ["07:00-11:30", "13:30-17:00"])
-]
+OFFICE_HOURS = [tuple(part.split("-")) for part in env_list("OFFICE_HOURS", ["07:00-11:30", "13:30-17:00"])]
 SAME_DAY_CUTOFF = env_str("SAME_DAY_CUTOFF", "15:00")
 # "resume": a supplement request stops the clock, the due time moves by the time paused;
 # "restart": the whole processing time starts again when the papers arrive.

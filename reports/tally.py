@@ -107,8 +107,10 @@ def in_scope(scope, queryset=None):
 
 def relevant(queryset, period):
     """The dossiers a period's counters can touch: received before its end, still open at its start."""
-    return queryset.filter(received_at__lt=period.end_at).exclude(resolved_at__lt=period.start_at).exclude(
-        ended_at__lt=period.start_at
+    return (
+        queryset.filter(received_at__lt=period.end_at)
+        .exclude(resolved_at__lt=period.start_at)
+        .exclude(ended_at__lt=period.start_at)
     )
 
 

@@ -32,23 +32,40 @@ def _services_are_real(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def units(db):
-    province = Unit.objects.create(code="DB", name="UBND tỉnh Điện Biên", level=Level.PROVINCE, kind=UnitKind.PEOPLES_COMMITTEE)
+    province = Unit.objects.create(
+        code="DB", name="UBND tỉnh Điện Biên", level=Level.PROVINCE, kind=UnitKind.PEOPLES_COMMITTEE
+    )
     district = Unit.objects.create(
-        code="DBD", name="UBND huyện Điện Biên Đông", level=Level.DISTRICT, kind=UnitKind.PEOPLES_COMMITTEE,
-        parent=province, place_name="Điện Biên Đông",
+        code="DBD",
+        name="UBND huyện Điện Biên Đông",
+        level=Level.DISTRICT,
+        kind=UnitKind.PEOPLES_COMMITTEE,
+        parent=province,
+        place_name="Điện Biên Đông",
     )
     economy = Unit.objects.create(
         code="DBD-KTHT", name="Phòng Kinh tế - Hạ tầng", level=Level.DISTRICT, kind=UnitKind.OFFICE, parent=district
     )
-    pu_hong = Unit.objects.create(code="DBD-PH", name="UBND xã Pú Hồng", level=Level.COMMUNE, kind=UnitKind.COMMUNE, parent=district)
-    keo_lom = Unit.objects.create(code="DBD-KL", name="UBND xã Keo Lôm", level=Level.COMMUNE, kind=UnitKind.COMMUNE, parent=district)
+    pu_hong = Unit.objects.create(
+        code="DBD-PH", name="UBND xã Pú Hồng", level=Level.COMMUNE, kind=UnitKind.COMMUNE, parent=district
+    )
+    keo_lom = Unit.objects.create(
+        code="DBD-KL", name="UBND xã Keo Lôm", level=Level.COMMUNE, kind=UnitKind.COMMUNE, parent=district
+    )
     phinh_giang = Unit.objects.create(
         code="DBD-PG", name="UBND xã Phình Giàng", level=Level.COMMUNE, kind=UnitKind.COMMUNE, parent=district
     )
-    krong_no = Unit.objects.create(code="KN", name="UBND huyện Krông Nô", level=Level.DISTRICT, kind=UnitKind.PEOPLES_COMMITTEE)
+    krong_no = Unit.objects.create(
+        code="KN", name="UBND huyện Krông Nô", level=Level.DISTRICT, kind=UnitKind.PEOPLES_COMMITTEE
+    )
     return {
-        "province": province, "district": district, "economy": economy, "pu_hong": pu_hong,
-        "keo_lom": keo_lom, "phinh_giang": phinh_giang, "krong_no": krong_no,
+        "province": province,
+        "district": district,
+        "economy": economy,
+        "pu_hong": pu_hong,
+        "keo_lom": keo_lom,
+        "phinh_giang": phinh_giang,
+        "krong_no": krong_no,
     }
 
 
@@ -58,16 +75,29 @@ def procedures(db):
     land = Field.objects.create(name="Đất đai")
     return {
         "marriage": Procedure.objects.create(
-            code="1.000894", name="Thủ tục đăng ký kết hôn", field=civil, processing_days=0,
-            online_level=OnlineLevel.PARTIAL, level=Level.COMMUNE, added_by_hand=True,
+            code="1.000894",
+            name="Thủ tục đăng ký kết hôn",
+            field=civil,
+            processing_days=0,
+            online_level=OnlineLevel.PARTIAL,
+            level=Level.COMMUNE,
+            added_by_hand=True,
         ),
         "guardian": Procedure.objects.create(
-            code="1.004837", name="Thủ tục đăng ký giám hộ", field=civil, processing_days=3,
-            online_level=OnlineLevel.PARTIAL, level=Level.COMMUNE,
+            code="1.004837",
+            name="Thủ tục đăng ký giám hộ",
+            field=civil,
+            processing_days=3,
+            online_level=OnlineLevel.PARTIAL,
+            level=Level.COMMUNE,
         ),
         "land": Procedure.objects.create(
-            code="1.003003", name="Thủ tục hòa giải tranh chấp đất đai", field=land, processing_days=5,
-            online_level=OnlineLevel.NONE, level=Level.COMMUNE,
+            code="1.003003",
+            name="Thủ tục hòa giải tranh chấp đất đai",
+            field=land,
+            processing_days=5,
+            online_level=OnlineLevel.NONE,
+            level=Level.COMMUNE,
         ),
     }
 

@@ -14,9 +14,17 @@ def make(code, unit, procedure, received, due, resolved=None, ended=None, state=
     if state is None:
         state = State.RESOLVED if resolved else State.PROCESSING
     return Dossier.objects.create(
-        code=code, unit=unit, procedure=procedure, applicant_name="Người nộp", channel=channel,
-        processing_days=procedure.processing_days, received_at=received, due_at=due, resolved_at=resolved,
-        ended_at=ended, state=state,
+        code=code,
+        unit=unit,
+        procedure=procedure,
+        applicant_name="Người nộp",
+        channel=channel,
+        processing_days=procedure.processing_days,
+        received_at=received,
+        due_at=due,
+        resolved_at=resolved,
+        ended_at=ended,
+        state=state,
     )
 
 
@@ -56,10 +64,19 @@ def march(units, procedures):
 
 
 PU_HONG_MARCH = Counters(
-    received_total=11, received_in_period=8, carried_over=3,
-    received_online=2, received_direct=5, received_postal=1,
-    resolved_total=3, resolved_early=1, resolved_on_time=1, resolved_late=1,
-    in_progress_total=6, in_progress_within_deadline=3, in_progress_overdue=3,
+    received_total=11,
+    received_in_period=8,
+    carried_over=3,
+    received_online=2,
+    received_direct=5,
+    received_postal=1,
+    resolved_total=3,
+    resolved_early=1,
+    resolved_on_time=1,
+    resolved_late=1,
+    in_progress_total=6,
+    in_progress_within_deadline=3,
+    in_progress_overdue=3,
 )
 
 
