@@ -54,3 +54,55 @@ def test_text_format_prints_the_paragraphs(march, units, capsys):
     call_command("tally", "--from", "01/03/2024", "--to", "31/03/2024", "--unit", "DBD-PH")
     out = capsys.readouterr().out
     assert "đã tiếp nhận 11 hồ sơ" in out
+
+
+def test_xlsx_and_docx_carry_the_same_figures_as_the_text(march, units, tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    result = tally(march, scope=units["district"])
+    call_command(
+        "tally",
+        "--from",
+        "01/03/2024",
+        "--to",
+        "31/03/2024",
+        "--unit",
+        "DBD",
+        "--format",
+        "xlsx",
+        "--output",
+        str(tmp_path / "t.xlsx"),
+    )
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    header = [cell.value for cell in sheet[4]]
+    rows = {row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["DBD-PH"]["Tổng số hồ sơ tiếp nhận"] == 11
+    assert rows["DBD-PH"]["Tỷ lệ đúng hạn (%)"] == 66.67
+    total = next(row for row in sheet.iter_rows(min_row=5, values_only=True) if row[1] == "Tổng cộng")
+    assert total[3] == result.totals.received_total == 12
+
+    call_command(
+        "tally",
+        "--from",
+        "01/03/2024",
+        "--to",
+        "31/03/2024",
+        "--unit",
+        "DBD",
+        "--format",
+        "docx",
+        "--output",
+        str(tmp_path / "t.docx"),
+    )
+    document = Document(tmp_path / "t.docx")
+    text = "\n".join(p.text for p in document.paragraphs)
+    for paragraph in wording.paragraphs(result):
+        assert paragraph in text
+    header_cells = [cell.text for cell in document.tables[0].rows[0].cells]
+    assert "ỦY BAN NHÂN DÂN\nHUYỆN ĐIỆN BIÊN ĐÔNG\nSố:       /UBND-VP" in header_cells[0]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nĐiện Biên Đông, ngày" in header_cells[1]
+    footer = [cell.text for cell in document.tables[1].rows[0].cells]
+    assert footer[0].startswith("Nơi nhận:\n- Như trên;") and "Lưu: VT." in footer[0]
+    assert footer[1].startswith("TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH")
+    assert round(document.sections[0].left_margin.mm) == 30

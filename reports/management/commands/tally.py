@@ -33,9 +33,9 @@ class Command(BaseCommand):
         if fmt in ("xlsx", "docx"):
             if not options["output"]:
                 raise CommandError(f"Định dạng {fmt} cần --output TỆP.")
-            from reports import exports
+            from reports import docx, xlsx
 
-            exports.write(fmt, result, options["output"])
+            (xlsx if fmt == "xlsx" else docx).write(result, options["output"])
             self.stdout.write(f"Đã ghi {options['output']}")
             return
         content = as_json(result) if fmt == "json" else wording.text(result) + "\n"
