@@ -74,6 +74,12 @@ def month(y, m):
     return Period(date(y, m, 1), date(y, m, last), f"tháng {m:02d}/{y}", "month")
 
 
+def months_before(first_day, count):
+    """The `count` calendar months ending with the month of `first_day`, oldest first."""
+    index = first_day.year * 12 + first_day.month - 1
+    return [month(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
+
+
 def quarter(y, q):
     if not 1 <= q <= 4:
         raise PeriodError(f"Quý {q} không có.")

@@ -66,3 +66,41 @@ def test_the_seed_rates_are_reproduced():
     # Seed 001: 125.638 of 128.843 on time = 97,51%; seed 002: 10.677 / (10.677 + 662) = 94,2%.
     assert Counters(resolved_total=128843, resolved_early=125638).on_time_rate == 97.51
     assert round(Counters(resolved_total=10677 + 662, resolved_on_time=10677).on_time_rate, 1) == 94.2
+
+
+def test_every_counter_links_to_exactly_the_dossiers_it_counts(march, units):
+    from cases.models import Dossier
+    from reports.tally import COUNTER_NAMES, behind
+
+    totals = tally(march, scope=units["pu_hong"]).totals
+    dossiers = Dossier.objects.filter(unit=units["pu_hong"])
+    for name in COUNTER_NAMES:
+        assert behind(dossiers, march, name).count() == getattr(totals, name), name
+    late = behind(dossiers, march, "resolved_late").values_list("code", flat=True)
+    assert list(late) == ["6"]
+
+
+def test_the_trend_counts_each_month_in_two_queries(march, units, django_assert_num_queries):
+    from reports.tally import trend
+
+    with django_assert_num_queries(2):
+        points = trend(periods.month(2024, 4), scope=units["district"], months=3)
+    assert [p.month.isoformat() for p in points] == ["2024-02-01", "2024-03-01", "2024-04-01"]
+    february, march_point, april = points
+    # February: dossiers 1, 2, 3, 10 received; 1 resolved on time (before its due day).
+    assert (february.received, february.resolved, february.on_time_rate) == (4, 1, 100.0)
+    # March: 8 received at Pú Hồng (incl. the refused one) + 1 at Keo Lôm; 4 resolved, 3 timely.
+    assert (march_point.received, march_point.received_online) == (9, 3)
+    assert (march_point.resolved, march_point.on_time_rate) == (4, 75.0)
+    # April: the dossier received just after midnight; dossier 13 resolved late.
+    assert (april.received, april.resolved, april.on_time_rate) == (1, 1, 0.0)
+
+
+def test_units_are_grouped_by_online_service_like_seed_003(march, units):
+    from reports.tally import online_groups
+
+    groups = {key: [unit.code for unit, *_ in members] for key, _, members in online_groups(march, units["district"])}
+    # Pú Hồng and Keo Lôm have online dossiers, of partial-online procedures only.
+    assert sorted(groups["partial"]) == ["DBD-KL", "DBD-PH"]
+    assert groups["full"] == [] and groups["zero"] == []
+    assert sorted(groups["none"]) == ["DBD", "DBD-KTHT", "DBD-PG"]
