@@ -1,0 +1,178 @@
+"""The office's dashboard, its downloads and the weekly report. Figures come from reports.tally only."""
+
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from cases import access
+from cases.models import Level, Unit
+from reports import periods, wording
+from reports.tally import COUNTER_NAMES, online_groups, tally, trend
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _scope(request):
+    """The unit the figures are for: one the user may see (404 otherwise); default, their widest unit."""
+    visible = access.visible_units(request.user)
+    code = request.GET.get("don_vi")
+    if code:
+        unit = visible.filter(code=code).first()
+        if unit is None:
+            raise Http404("Không có đơn vị này trong phạm vi của bạn.")
+        return unit, visible
+    if request.user.is_superuser or access.is_admin(request.user):
+        roots = list(Unit.objects.filter(parent__isnull=True)[:2])
+        return (roots[0] if len(roots) == 1 else None), visible
+    widest = sorted(visible, key=lambda unit: unit.path.count("/"))
+    if not widest:
+        raise Http404("Tài khoản chưa được gán đơn vị.")
+    return widest[0], visible
+
+
+def _period(request):
+    try:
+        return periods.from_params(request.GET, timezone.localdate()), None
+    except periods.PeriodError as error:
+        return periods.from_params({}, timezone.localdate()), str(error)
+
+
+def _scoped_tally(request):
+    scope, visible = _scope(request)
+    period, error = _period(request)
+    return tally(period, scope=scope, queryset=access.visible_to(request.user)), visible, error
+
+
+def _list_link(period, unit, counter, subtree=False):
+    """The dossier list behind one number, its filters preset."""
+    params = {"so_lieu": counter, "ky_tu": f"{period.start:%d/%m/%Y}", "ky_den": f"{period.end:%d/%m/%Y}"}
+    if unit is not None:
+        params["trong_don_vi" if subtree else "unit"] = unit.pk
+    return f"{reverse('cases:dossier_list')}?{urlencode(params)}"
+
+
+def _rows(result, rows, link_unit=True):
+    return [
+        {
+            "unit": row.unit,
+            "counters": row.counters,
+            "links": {name: _list_link(result.period, row.unit, name) for name in COUNTER_NAMES} if link_unit else {},
+        }
+        for row in rows
+    ]
+
+
+def dashboard(request):
+    result, visible, error = _scoped_tally(request)
+    period = result.period
+    offices = [row for row in result.units if row.unit.level != Level.COMMUNE]
+    communes = [row for row in result.units if row.unit.level == Level.COMMUNE]
+    points = trend(
+        periods.month(period.end.year, period.end.month), scope=result.scope, queryset=access.visible_to(request.user)
+    )
+    chart = {
+        "labels": [f"{p.month:%m/%Y}" for p in points],
+        "received": [p.received for p in points],
+        "resolved": [p.resolved for p in points],
+        "on_time_rate": [p.on_time_rate for p in points],
+        "online_rate": [p.online_rate for p in points],
+    }
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "result": result,
+            "period": period,
+            "period_error": error,
+            "offices": _rows(result, offices),
+            "communes": _rows(result, communes),
+            "fields": result.fields,
+            "total_links": {name: _list_link(period, result.scope, name, subtree=True) for name in COUNTER_NAMES},
+            "chart": chart,
+            "late_units": wording.late_units(result),
+            "online_groups": online_groups(period, result.scope, access.visible_to(request.user)),
+            "paragraphs": wording.paragraphs(result),
+            "scopes": visible.order_by("path"),
+            "query": query,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "months": range(1, 13),
+        },
+    )
+
+
+def download(request, fmt):
+    result, _, _ = _scoped_tally(request)
+    scope_code = result.scope.code if result.scope else "toan-he-thong"
+    name = f"so-lieu-{scope_code}-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}"
+    if fmt == "xlsx":
+        from reports import xlsx
+
+        response = HttpResponse(content_type=XLSX)
+        xlsx.workbook(result).save(response)
+    elif fmt == "docx":
+        from reports import docx
+
+        response = HttpResponse(content_type=DOCX)
+        docx.letter(result).save(response)
+    elif fmt == "json":
+        from reports.management.commands.tally import as_json
+
+        response = HttpResponse(as_json(result), content_type="application/json; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def weekly(request):
+    """Seed 002's Friday report: the week just ended and the year to date, side by side."""
+    scope, _ = _scope(request)
+    try:
+        day = periods.parse_day(request.GET["ngay"]) if request.GET.get("ngay") else timezone.localdate()
+    except periods.PeriodError:
+        day = timezone.localdate()
+    visible = access.visible_to(request.user)
+    week = tally(periods.week_ending(day), scope=scope, queryset=visible, by_field=False)
+    to_date = tally(periods.year_to_date(day), scope=scope, queryset=visible, by_field=False)
+    return render(
+        request,
+        "reports/weekly.html",
+        {
+            "scope": scope,
+            "day": day,
+            "week": week,
+            "to_date": to_date,
+            "rows": [
+                {"unit": w.unit, "week": w.counters, "to_date": y.counters}
+                for w, y in zip(week.units, to_date.units, strict=True)
+            ],
+            "week_text": wording.paragraphs(week),
+        },
+    )
+
+
+def trend_json(request):
+    """The chart's data on its own, for other tools."""
+    result, _, _ = _scoped_tally(request)
+    points = trend(
+        periods.month(result.period.end.year, result.period.end.month),
+        scope=result.scope,
+        queryset=access.visible_to(request.user),
+    )
+    data = [
+        {
+            "month": p.month.isoformat(),
+            "received": p.received,
+            "resolved": p.resolved,
+            "on_time_rate": p.on_time_rate,
+            "online_rate": p.online_rate,
+        }
+        for p in points
+    ]
+    return HttpResponse(json.dumps(data), content_type="application/json")

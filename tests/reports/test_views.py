@@ -1,0 +1,89 @@
+import json
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from reports.tally import tally
+from tests.conftest import PASSWORD, vn
+
+MARCH = {"ky": "thang", "nam": "2024", "thang": "3"}
+
+
+@pytest.fixture
+def office(client, cast):
+    client.login(username=cast["office"].username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _april_2024():
+    with time_machine.travel(vn(2024, 4, 10, 9), tick=False):
+        yield
+
+
+def test_the_office_sees_its_district_figures_and_the_letter_text(office, march, units):
+    response = office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "UBND huyện Điện Biên Đông — từ ngày 01/03/2024 đến ngày 31/03/2024" in page
+    assert "UBND xã Pú Hồng (01 hồ sơ TTHC đã giải quyết quá hạn, 03 hồ sơ TTHC đang giải quyết quá hạn)" in page
+    # Communes and offices apart.
+    assert [row["unit"].code for row in response.context["offices"]] == ["DBD", "DBD-KTHT"]
+    assert [row["unit"].code for row in response.context["communes"]] == ["DBD-PH", "DBD-KL", "DBD-PG"]
+    # Pú Hồng's on-time rate, Vietnamese decimal comma, coloured below target.
+    assert 'class="rate-bad">66,67%' in page
+    assert response.context["result"].totals == tally(response.context["period"], scope=units["district"]).totals
+
+
+def test_each_number_links_to_the_dossiers_behind_it(office, march, units):
+    response = office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"})
+    pu_hong = next(row for row in response.context["communes"] if row["unit"].code == "DBD-PH")
+    link = pu_hong["links"]["resolved_late"]
+    assert "so_lieu=resolved_late" in link and f"unit={units['pu_hong'].pk}" in link
+    assert "ky_tu=01%2F03%2F2024" in link and "ky_den=31%2F03%2F2024" in link
+
+
+def test_a_commune_officer_cannot_read_another_communes_figures(client, cast, march):
+    client.login(username=cast["desk_pu_hong"].username, password=PASSWORD)
+    assert client.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD-KL"}).status_code == 404
+    assert client.get(reverse("reports:download", args=["json"]), {**MARCH, "don_vi": "DBD"}).status_code == 404
+    # Their own figures only, by default.
+    own = client.get(reverse("reports:index"), MARCH)
+    assert own.context["result"].scope.code == "DBD-PH"
+    assert "UBND xã Keo Lôm" not in own.content.decode()
+
+
+def test_the_outsider_sees_none_of_the_district(client, cast, march):
+    client.login(username=cast["outsider"].username, password=PASSWORD)
+    assert client.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"}).status_code == 404
+
+
+def test_downloads_carry_the_same_figures(office, march, units):
+    data = json.loads(office.get(reverse("reports:download", args=["json"]), {**MARCH, "don_vi": "DBD"}).content)
+    assert data["totals"]["received_total"] == 12
+    xlsx = office.get(reverse("reports:download", args=["xlsx"]), {**MARCH, "don_vi": "DBD"})
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="so-lieu-DBD-20240301-20240331.xlsx"' in xlsx["Content-Disposition"]
+    docx = office.get(reverse("reports:download", args=["docx"]), {**MARCH, "don_vi": "DBD"})
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+
+
+def test_a_wrong_period_is_explained_not_crashed(office, march):
+    response = office.get(reverse("reports:index"), {"ky": "khoang", "tu": "31/02/2024", "den": "01/03/2024"})
+    assert response.status_code == 200
+    assert "Ngày «31/02/2024» không đọc được" in response.content.decode()
+
+
+def test_the_weekly_report_shows_the_week_and_the_year_to_date(office, march):
+    response = office.get(reverse("reports:weekly"), {"don_vi": "DBD", "ngay": "08/03/2024"})
+    assert response.status_code == 200
+    week, to_date = response.context["week"], response.context["to_date"]
+    assert (week.period.start.isoformat(), week.period.end.isoformat()) == ("2024-03-02", "2024-03-08")
+    assert to_date.period.start.isoformat() == "2024-01-01"
+    assert week.totals.received_in_period <= to_date.totals.received_in_period
+
+
+def test_the_dashboard_uses_a_fixed_number_of_queries(office, march, django_assert_max_num_queries):
+    with django_assert_max_num_queries(14):
+        office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"})
