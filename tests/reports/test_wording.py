@@ -1,8 +1,9 @@
 import json
+from datetime import date
 
 from django.core.management import call_command
 
-from reports import wording
+from reports import periods, wording
 from reports.tally import Counters, tally
 
 
@@ -106,3 +107,12 @@ def test_xlsx_and_docx_carry_the_same_figures_as_the_text(march, units, tmp_path
     assert footer[0].startswith("Nơi nhận:\n- Như trên;") and "Lưu: VT." in footer[0]
     assert footer[1].startswith("TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH")
     assert round(document.sections[0].left_margin.mm) == 30
+
+
+def test_the_weekly_command_prints_the_week_and_the_year_to_date(march, units, capsys):
+    call_command("weekly_report", "--unit", "DBD", "--date", "08/03/2024")
+    out = capsys.readouterr().out
+    assert "TRONG TUẦN (từ ngày 02/03/2024 đến ngày 08/03/2024)" in out
+    assert "LŨY KẾ (từ ngày 01/01/2024 đến ngày 08/03/2024)" in out
+    week = tally(periods.week_ending(date(2024, 3, 8)), scope=units["district"])
+    assert wording.summary(week) in out
