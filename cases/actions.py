@@ -1,18 +1,28 @@
 """Every change to a dossier: validated, atomic, and recorded as a DossierEvent in the same transaction.
 
 Dossier gets these as methods (see DossierActions); views and imports call them, never save() fields by hand.
+Each step reads the dossier again under a row lock before it checks anything, so two officers acting at once
+cannot both resolve it; a refused step writes nothing and leaves the instance as the database has it.
 """
 
 from datetime import timedelta
+from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from .calendar import calendar as load_calendar
 
 # A step may be recorded a little in the future (clocks of desk PCs drift), not more.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+# State values (cases.models.State; models imports this module, so the values are repeated here).
+PROCESSING, SUPPLEMENT, PAUSED = "dang_giai_quyet", "bo_sung", "tam_dung"
+RESOLVED, RETURNED, REFUSED, WITHDRAWN = "da_co_ket_qua", "da_tra", "tu_choi", "rut"
+OPEN = (PROCESSING, SUPPLEMENT, PAUSED)
 
 
 class ActionRefused(ValidationError):
@@ -27,6 +37,22 @@ def _stamp(value):
     return timezone.localtime(value).isoformat() if value else None
 
 
+def _step(method):
+    """Run a step in one transaction on a freshly locked row; on any failure restore the instance from the DB."""
+
+    @wraps(method)
+    def run(self, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                self.refresh_from_db(from_queryset=type(self)._base_manager.select_for_update())
+                return method(self, *args, **kwargs)
+        except Exception:
+            self.refresh_from_db()
+            raise
+
+    return run
+
+
 class DossierActions:
     """Mixed into Dossier."""
 
@@ -35,76 +61,109 @@ class DossierActions:
     def next_code(cls, unit, day):
         """`<unit code>-<yymmdd>-<sequence>`: per unit and day, readable over the phone."""
         prefix = f"{unit.code}-{day:%y%m%d}-"
-        last = (
-            cls.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
-        )
+        last = cls.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
         sequence = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
         return f"{prefix}{sequence:04d}"
 
     @classmethod
-    def receive(cls, *, unit, procedure, applicant_name, by=None, received_at=None, code="", work_calendar=None,
-                **details):
-        """Tiếp nhận: compute the due time, save, and record the receipt."""
-        received_at = received_at or timezone.now()
-        work_calendar = work_calendar or load_calendar()
-        due_at = work_calendar.due_at(received_at, procedure.processing_days, procedure.same_day_cutoff)
+    def receive(
+        cls, *, unit, procedure, applicant_name, by=None, received_at=None, code="", work_calendar=None, due_at=None,
+        **details,
+    ):  # fmt: skip
+        """Tiếp nhận: compute the due time (or keep one typed in, as an import's ngày hẹn trả), save, record."""
+        now = timezone.now()
+        received_at = received_at or now
+        if received_at > now + FUTURE_TOLERANCE:
+            raise ActionRefused(f"Ngày tiếp nhận {_fmt(received_at)} ở tương lai.")
+        if due_at is None:
+            work_calendar = work_calendar or load_calendar()
+            due_at = work_calendar.due_at(received_at, procedure.processing_days, procedure.same_day_cutoff)
+        else:
+            if due_at < received_at:
+                raise ActionRefused(f"Ngày hẹn trả {_fmt(due_at)} trước ngày tiếp nhận {_fmt(received_at)}.")
+            details["due_at_given"] = True
         for attempt in range(5):
             dossier = cls(
                 code=code or cls.next_code(unit, timezone.localtime(received_at).date()),
                 unit=unit, procedure=procedure, applicant_name=applicant_name, received_at=received_at,
                 processing_days=procedure.processing_days, due_at=due_at, received_by=by, **details,
-            )
+            )  # fmt: skip
             try:
                 with transaction.atomic():
                     dossier.save()
-                    dossier._record("received", by, received_at, after={"due_at": _stamp(due_at)})
+                    dossier._record("received", by, received_at, after=dossier._snapshot("state", "due_at"))
                 return dossier
             except IntegrityError:
+                # Two desks numbering the same day at once: take the next number. A given code is the user's.
+                taken = cls.objects.filter(code=dossier.code).exists()
+                if not taken:
+                    raise
                 if code or attempt == 4:
                     raise ActionRefused(f"Mã hồ sơ {dossier.code} đã có.") from None
         raise AssertionError("unreachable")
 
     # --- steps ------------------------------------------------------------------------------------
+    @_step
     def request_supplement(self, *, by, missing_papers, reason="", at=None):
         """Yêu cầu bổ sung (Mẫu 02): the clock stops until the papers arrive."""
-        self._stop_clock("bo_sung", "supplement_requested", by, at, reason, missing_papers)
+        if not (missing_papers or "").strip():
+            raise ActionRefused("Cần ghi rõ giấy tờ phải bổ sung.")
+        self._stop_clock(SUPPLEMENT, "supplement_requested", by, at, reason, missing_papers)
 
-    def receive_supplement(self, *, by, at=None):
+    @_step
+    def receive_supplement(self, *, by, at=None, work_calendar=None):
         """Papers received: the clock restarts and the due time moves."""
-        self._restart_clock("bo_sung", "supplement_received", by, at)
+        self._restart_clock(SUPPLEMENT, "supplement_received", by, at, work_calendar)
 
+    @_step
     def pause(self, *, by, reason, at=None):
-        self._stop_clock("tam_dung", "paused", by, at, reason, "")
+        """Tạm dừng: the clock stops; the reason is required."""
+        if not (reason or "").strip():
+            raise ActionRefused("Cần ghi lý do tạm dừng.")
+        self._stop_clock(PAUSED, "paused", by, at, reason, "")
 
-    def resume(self, *, by, at=None):
-        self._restart_clock("tam_dung", "resumed", by, at)
+    @_step
+    def resume(self, *, by, at=None, work_calendar=None):
+        self._restart_clock(PAUSED, "resumed", by, at, work_calendar)
 
+    @_step
     def resolve(self, *, by, at=None, result_digitized=None):
-        """Có kết quả. A dossier waiting for papers must have them first."""
-        at = self._check_time(at)
-        self._require_state(("dang_giai_quyet",), "ghi nhận có kết quả")
+        """Có kết quả. A dossier waiting for papers or paused must be resumed first."""
+        self._require_state((PROCESSING,), "ghi nhận có kết quả")
+        at = self._check_time(at, *self._last_restart())
         before = self._snapshot("state", "resolved_at")
-        self.state, self.resolved_at = "da_co_ket_qua", at
+        self.state, self.resolved_at = RESOLVED, at
         if result_digitized is not None:
             self.result_digitized = result_digitized
         self._save_and_record("resolved", by, at, before)
 
+    @_step
     def return_result(self, *, by, at=None):
-        """Trả kết quả cho người nộp."""
-        at = self._check_time(at, not_before=self.resolved_at, not_before_label="ngày có kết quả")
-        self._require_state(("da_co_ket_qua",), "trả kết quả")
+        """Trả kết quả cho người nộp: only once the result is there, and not before it."""
+        self._require_state((RESOLVED,), "trả kết quả")
+        at = self._check_time(at, self.resolved_at, "ngày có kết quả")
         before = self._snapshot("state", "returned_at")
-        self.state, self.returned_at = "da_tra", at
+        self.state, self.returned_at = RETURNED, at
         self._save_and_record("returned", by, at, before)
 
+    @_step
     def refuse(self, *, by, reason, at=None):
         """Từ chối (Mẫu 03): the reason is required and printed."""
-        self._end_without_result("tu_choi", "refused", by, reason, at, "từ chối")
+        self._end_without_result(REFUSED, "refused", by, reason, at, "từ chối")
 
+    @_step
     def withdraw(self, *, by, reason, at=None):
-        self._end_without_result("rut", "withdrawn", by, reason, at, "rút hồ sơ")
+        """Rút hồ sơ at the applicant's request: the reason is required."""
+        self._end_without_result(WITHDRAWN, "withdrawn", by, reason, at, "rút hồ sơ")
 
+    @_step
     def assign(self, *, by, handler):
+        """Phân công người xử lý: while the dossier is open or its result not yet handed back."""
+        self._require_state((*OPEN, RESOLVED), "phân công xử lý")
+        if handler is None:
+            raise ActionRefused("Cần chọn người xử lý.")
+        if self.handler_id == handler.pk:
+            raise ActionRefused(f"Hồ sơ đã được phân công cho {_name(handler)}.")
         before = {"handler": self.handler.get_username() if self.handler_id else None}
         self.handler = handler
         self._save_and_record("assigned", by, timezone.now(), before, after={"handler": handler.get_username()})
@@ -116,70 +175,101 @@ class DossierActions:
         "returned_at": "ngày trả kết quả",
     }
 
+    @_step
     def correct_date(self, *, by, field, value, reason, work_calendar=None):
         """Sửa ngày: a wrong entry is corrected with a reason, the old value kept in the event."""
         if field not in self.CORRECTABLE:
             raise ActionRefused(f"Không sửa được trường {field}.")
+        label = self.CORRECTABLE[field]
         if not (reason or "").strip():
             raise ActionRefused("Cần ghi lý do sửa ngày.")
-        if value is None and field in ("received_at", "due_at"):
-            raise ActionRefused(f"{self.CORRECTABLE[field].capitalize()} không được để trống.")
-        if getattr(self, f"{field}") is None and value is not None and field in ("resolved_at", "returned_at"):
-            raise ActionRefused(f"Hồ sơ chưa có {self.CORRECTABLE[field]}; dùng thao tác tương ứng.")
+        if value is None:
+            raise ActionRefused(f"{label.capitalize()} không được để trống.")
+        if getattr(self, field) is None:
+            raise ActionRefused(f"Hồ sơ chưa có {label}; dùng thao tác tương ứng.")
+        if field != "due_at" and value > timezone.now() + FUTURE_TOLERANCE:
+            raise ActionRefused(f"{label.capitalize()} {_fmt(value)} ở tương lai.")
+        if value == getattr(self, field):
+            raise ActionRefused(f"{label.capitalize()} đã là {_fmt(value)}.")
         before = self._snapshot(field, "due_at")
         setattr(self, field, value)
         if field == "received_at" and not self.due_at_given:
-            work_calendar = work_calendar or load_calendar()
-            self.due_at = work_calendar.due_at(value, self.processing_days, self.procedure.same_day_cutoff)
+            self.due_at = self._recomputed_due(work_calendar or load_calendar())
         if field == "due_at":
             self.due_at_given = True
         self._check_order()
+        if self.overdue_since and self.due_at > timezone.now():
+            self.overdue_since = None
         self._save_and_record("corrected", by, timezone.now(), before, reason=reason.strip())
 
     # --- helpers ----------------------------------------------------------------------------------
     def _stop_clock(self, pause_kind, event_kind, by, at, reason, missing_papers):
-        at = self._check_time(at)
-        self._require_state(("dang_giai_quyet",), "dừng tính thời hạn")
-        if pause_kind == "bo_sung" and not (missing_papers or "").strip():
-            raise ActionRefused("Cần ghi rõ giấy tờ phải bổ sung.")
-        if pause_kind == "tam_dung" and not (reason or "").strip():
-            raise ActionRefused("Cần ghi lý do tạm dừng.")
+        self._require_state((PROCESSING,), "dừng tính thời hạn")
+        at = self._check_time(at, *self._last_restart())
         before = self._snapshot("state")
         self.state, self.clock_stopped_at = pause_kind, at
-        with transaction.atomic():
-            self.clock_stops.create(kind=pause_kind, started_at=at, reason=reason or "", missing_papers=missing_papers or "", by=by)
-            self._save_and_record(event_kind, by, at, before, reason=(missing_papers or reason or "").strip())
+        reason, missing_papers = (reason or "").strip(), (missing_papers or "").strip()
+        self.clock_stops.create(kind=pause_kind, started_at=at, reason=reason, missing_papers=missing_papers, by=by)
+        self._save_and_record(event_kind, by, at, before, reason=missing_papers or reason)
 
     def _restart_clock(self, pause_kind, event_kind, by, at, work_calendar=None):
-        at = self._check_time(at, not_before=self.clock_stopped_at, not_before_label="ngày dừng")
         self._require_state((pause_kind,), "tiếp tục tính thời hạn")
+        at = self._check_time(at, self.clock_stopped_at, "ngày dừng tính thời hạn")
         work_calendar = work_calendar or load_calendar()
         stop = self.clock_stops.filter(ended_at__isnull=True).order_by("-started_at").first()
         started = stop.started_at if stop else self.clock_stopped_at
         before = self._snapshot("state", "due_at")
-        self.due_at = work_calendar.due_after_stop(
-            self.due_at, started, at, self.received_at, self.processing_days
-        )
-        self.state, self.clock_stopped_at = "dang_giai_quyet", None
+        # A typed-in due time moves too: it is kept as given at receipt, but the clock still stops.
+        self.due_at = self._due_after(work_calendar, self.due_at, pause_kind, started, at)
+        self.state, self.clock_stopped_at = PROCESSING, None
         if self.overdue_since and self.due_at > timezone.now():
             self.overdue_since = None
-        with transaction.atomic():
-            if stop:
-                stop.ended_at = at
-                stop.working_seconds = work_calendar.working_seconds_between(started, at)
-                stop.save(update_fields=["ended_at", "working_seconds"])
-            self._save_and_record(event_kind, by, at, before)
+        if stop:
+            stop.ended_at = at
+            stop.working_seconds = work_calendar.working_seconds_between(started, at)
+            stop.save(update_fields=["ended_at", "working_seconds"])
+        self._save_and_record(event_kind, by, at, before)
+
+    def _due_after(self, work_calendar, due_at, pause_kind, stopped_at, resumed_at):
+        # Only a supplement request may restart the whole time (SUPPLEMENT_CLOCK); a pause always resumes.
+        restart = pause_kind == SUPPLEMENT and settings.SUPPLEMENT_CLOCK == "restart"
+        return work_calendar.due_after_stop(
+            due_at, stopped_at, resumed_at, self.received_at, self.processing_days, restart=restart,
+            same_day_cutoff=self.procedure.same_day_cutoff,
+        )  # fmt: skip
+
+    def _recomputed_due(self, work_calendar):
+        """The due time from the receipt, replaying every finished stop of the clock in order."""
+        due_at = work_calendar.due_at(self.received_at, self.processing_days, self.procedure.same_day_cutoff)
+        for stop in self.clock_stops.filter(ended_at__isnull=False).order_by("started_at"):
+            due_at = self._due_after(work_calendar, due_at, stop.kind, stop.started_at, stop.ended_at)
+        return due_at
 
     def _end_without_result(self, state, event_kind, by, reason, at, verb):
-        at = self._check_time(at)
+        self._require_state(OPEN, verb)
         if not (reason or "").strip():
             raise ActionRefused(f"Cần ghi lý do {verb}.")
-        self._require_state(("dang_giai_quyet", "bo_sung", "tam_dung"), verb)
+        if self.clock_stopped_at:
+            at = self._check_time(at, self.clock_stopped_at, "ngày dừng tính thời hạn")
+        else:
+            at = self._check_time(at, *self._last_restart())
         before = self._snapshot("state", "ended_at")
         self.state, self.ended_at, self.clock_stopped_at = state, at, None
-        with transaction.atomic():
-            self.clock_stops.filter(ended_at__isnull=True).update(ended_at=at)
-            self._save_and_record(event_kind, by, at, before, reason=reason.strip())
+        open_stops = list(self.clock_stops.filter(ended_at__isnull=True))
+        if open_stops:
+            work_calendar = load_calendar()
+            for stop in open_stops:
+                stop.ended_at = at
+                stop.working_seconds = work_calendar.working_seconds_between(stop.started_at, at)
+                stop.save(update_fields=["ended_at", "working_seconds"])
+        self._save_and_record(event_kind, by, at, before, reason=reason.strip())
+
+    def _last_restart(self):
+        """(moment, label) that a new step may not precede: the receipt, or the end of the last clock stop."""
+        last = self.clock_stops.aggregate(last=Max("ended_at"))["last"]
+        if last and last > self.received_at:
+            return last, "lần tiếp tục tính thời hạn gần nhất"
+        return self.received_at, "ngày tiếp nhận"
 
     def _require_state(self, allowed, verb):
         if self.state not in allowed:
@@ -195,16 +285,29 @@ class DossierActions:
         return at
 
     def _check_order(self):
-        if self.resolved_at and self.resolved_at < self.received_at:
+        """The dates of a dossier follow each other; a message names both dates of a violation."""
+        pairs = [
+            ("resolved_at", "ngày có kết quả", "received_at", "ngày tiếp nhận"),
+            ("returned_at", "ngày trả kết quả", "resolved_at", "ngày có kết quả"),
+            ("due_at", "ngày hẹn trả", "received_at", "ngày tiếp nhận"),
+            ("ended_at", "ngày kết thúc", "received_at", "ngày tiếp nhận"),
+        ]
+        for later, later_label, earlier, earlier_label in pairs:
+            later_value, earlier_value = getattr(self, later), getattr(self, earlier)
+            if later_value and earlier_value and later_value < earlier_value:
+                raise ActionRefused(
+                    f"{later_label.capitalize()} {_fmt(later_value)} trước {earlier_label} {_fmt(earlier_value)}."
+                )
+        first_stop = self.clock_stops.order_by("started_at").values_list("started_at", flat=True).first()
+        if first_stop and first_stop < self.received_at:
             raise ActionRefused(
-                f"Ngày có kết quả {_fmt(self.resolved_at)} trước ngày tiếp nhận {_fmt(self.received_at)}."
+                f"Ngày tiếp nhận {_fmt(self.received_at)} sau lần dừng tính thời hạn {_fmt(first_stop)}."
             )
-        if self.returned_at and self.resolved_at and self.returned_at < self.resolved_at:
+        last_restart = self.clock_stops.aggregate(last=Max("ended_at"))["last"]
+        if last_restart and self.resolved_at and self.resolved_at < last_restart:
             raise ActionRefused(
-                f"Ngày trả kết quả {_fmt(self.returned_at)} trước ngày có kết quả {_fmt(self.resolved_at)}."
+                f"Ngày có kết quả {_fmt(self.resolved_at)} trước lần tiếp tục tính thời hạn {_fmt(last_restart)}."
             )
-        if self.due_at < self.received_at:
-            raise ActionRefused(f"Ngày hẹn trả {_fmt(self.due_at)} trước ngày tiếp nhận {_fmt(self.received_at)}.")
 
     def _snapshot(self, *fields):
         values = {}
@@ -214,9 +317,12 @@ class DossierActions:
         return values
 
     def _save_and_record(self, kind, by, at, before, reason="", after=None):
-        with transaction.atomic():
-            self.save()
-            self._record(kind, by, at, before=before, after=after or self._snapshot(*before), reason=reason)
+        self.save()
+        self._record(kind, by, at, before=before, after=after or self._snapshot(*before), reason=reason)
 
     def _record(self, kind, by, at, before=None, after=None, reason=""):
         return self.events.create(kind=kind, by=by, at=at, before=before or {}, after=after or {}, reason=reason)
+
+
+def _name(user):
+    return user.get_full_name() or user.get_username()
