@@ -1,0 +1,173 @@
+"""Speed of the exchange format: import 150.000 dossiers, export them as CSV and XLSX, and the peak memory of each.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_h2 .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_h2 .venv/bin/python manage.py load_fixtures
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_h2 .venv/bin/python bench/exchange.py
+
+Each step runs in its own process so that its peak memory (getrusage maxrss) is its own. The dossiers of the
+bench database are deleted first: run it only against a database made for it (its name must contain "bench").
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Lò", "Vàng", "Giàng", "Sùng", "Quàng"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thanh", "A", "Hữu"]
+GIVEN = ["An", "Bình", "Chiến", "Dung", "Hà", "Hùng", "Lan", "Mai", "Nam", "Pó", "Sinh", "Thào", "Tú", "Xuân"]
+VILLAGES = ["bản Pú Hồng", "bản Keo Lôm", "thôn Đắk Sôr", "thôn 3", "khu phố Yên Cát", "tổ dân phố số 2"]
+
+
+def setup_django():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(path, rows, prefix, seed):
+    """A file as a provincial system would export it: most due dates blank, some given, a few odd states."""
+    setup_django()
+    from cases.models import Procedure, Unit
+
+    rng = random.Random(seed)
+    units = list(Unit.objects.filter(level__in=["xa", "huyen"]).values_list("code", flat=True))
+    procedures = list(Procedure.objects.values_list("code", "processing_days"))
+    start = date(2023, 1, 2)
+    days = (date(2025, 12, 31) - start).days
+    header = "ma_ho_so,ma_thu_tuc,ma_don_vi,ngay_tiep_nhan,ngay_hen_tra,ngay_co_ket_qua,ngay_tra_ket_qua,"
+    header += "hinh_thuc_nop,nguoi_nop,so_dien_thoai,dia_chi,trang_thai\n"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(header)
+        for number in range(rows):
+            procedure, processing_days = rng.choice(procedures)
+            day = start + timedelta(days=rng.randrange(days))
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            received = datetime(
+                day.year, day.month, day.day, rng.choice([7, 8, 9, 10, 13, 14, 15, 16]), rng.randrange(60)
+            )
+            due = resolved = returned = state = ""
+            if rng.random() < 0.1:
+                due = f"{day + timedelta(days=processing_days + 2):%d/%m/%Y}"
+            fate = rng.random()
+            if fate < 0.75:
+                done = received + timedelta(days=rng.randrange(processing_days + 3), minutes=rng.randrange(240))
+                resolved = f"{done:%d/%m/%Y %H:%M}"
+                if rng.random() < 0.85:
+                    returned = f"{done + timedelta(days=rng.randrange(3)):%d/%m/%Y %H:%M}"
+            elif fate < 0.77:
+                state = rng.choice(["bo_sung", "tam_dung", "tu_choi", "rut"])
+            channel = rng.choices(["truc_tiep", "truc_tuyen", "buu_chinh"], [55, 43, 2])[0]
+            name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+            phone = f"09{rng.randrange(10**8):08d}" if rng.random() < 0.8 else ""
+            address = f"{rng.choice(VILLAGES)}, {rng.choice(units)}"
+            handle.write(
+                f"{prefix}{number:07d},{procedure},{rng.choice(units)},{received:%d/%m/%Y %H:%M},{due},{resolved},"
+                f'{returned},{channel},{name},{phone},"{address}",{state}\n'
+            )
+
+
+def child(step, path, extra):
+    """One measured step, in this process; prints a JSON line."""
+    setup_django()
+    from cases.exchange import DossierImporter, export_dossiers, export_queryset
+
+    began = time.perf_counter()
+    report = {"step": step}
+    if step == "import":
+        importer = DossierImporter(path)
+        result = importer.validate()
+        validated = time.perf_counter()
+        if result.errors:
+            report["errors"] = result.errors[:5]
+        else:
+            importer.write()
+        report.update(
+            validate_s=round(validated - began, 1),
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            refused=result.refused,
+            warnings=len(result.warnings),
+        )
+    elif step == "export":
+        report["rows"] = export_dossiers(path, export_queryset())
+    elif step == "generate":
+        rows, prefix, seed = extra
+        generate(path, int(rows), prefix, int(seed))
+        report["rows"] = int(rows)
+    seconds = time.perf_counter() - began
+    report.update(seconds=round(seconds, 1), peak_mb=round(peak_mb()), path=str(path))
+    if "rows" in report or "created" in report:
+        rows = report.get("rows") or (report["created"] + report["updated"] + report["unchanged"])
+        report["rows_per_s"] = round(rows / seconds) if seconds else None
+    print(json.dumps(report, ensure_ascii=False), flush=True)
+
+
+def run(step, path, *extra):
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", step, str(path), *map(str, extra)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    report = json.loads(output.strip().splitlines()[-1])
+    print(json.dumps(report, ensure_ascii=False), flush=True)
+    return report
+
+
+def reset():
+    setup_django()
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if "bench" not in name:
+        raise SystemExit(f"Refusing to delete the dossiers of {name!r}: use a database whose name contains 'bench'.")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE cases_dossierevent, cases_clockstop, cases_dossier RESTART IDENTITY CASCADE")
+        else:
+            for table in ("cases_dossierevent", "cases_clockstop", "cases_dossier"):
+                cursor.execute(f"DELETE FROM {table}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=150_000)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        step, path, *extra = args.child
+        return child(step, Path(path), extra)
+    OUT.mkdir(parents=True, exist_ok=True)
+    reset()
+    first, second = OUT / f"dossiers_{args.rows}_a.csv", OUT / f"dossiers_{args.rows}_b.csv"
+    run("generate", first, args.rows, "BENCH-A-", 1)
+    run("generate", second, args.rows, "BENCH-B-", 2)
+    run("import", first)
+    run("import", first)  # the same file again: nothing changes
+    run("export", OUT / f"export_{args.rows}.csv")
+    run("export", OUT / f"export_{args.rows}.xlsx")
+    run("import", second)
+    run("export", OUT / f"export_{2 * args.rows}.csv")
+    run("export", OUT / f"export_{2 * args.rows}.xlsx")
+
+
+if __name__ == "__main__":
+    main()

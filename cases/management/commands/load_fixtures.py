@@ -1,0 +1,22 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from cases.exchange import ProcedureImporter, UnitImporter, run_import
+
+
+class Command(BaseCommand):
+    help = "Nạp danh mục đơn vị và thủ tục mẫu (fixtures/units.csv, fixtures/procedures.csv). Chạy lại không đổi gì."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", default=str(Path(settings.BASE_DIR) / "fixtures"), help="Thư mục chứa các tệp.")
+
+    def handle(self, *args, dir, **options):
+        folder = Path(dir)
+        for label, importer_class, name in (
+            ("Đơn vị", UnitImporter, "units.csv"),
+            ("Thủ tục", ProcedureImporter, "procedures.csv"),
+        ):
+            self.stdout.write(f"{label}: {folder / name}")
+            run_import(self, importer_class(folder / name), folder / name)
