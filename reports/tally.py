@@ -110,14 +110,6 @@ def behind(queryset, period, counter):
     return with_days(relevant(queryset, period)).filter(condition)
 
 
-def in_scope(scope, queryset=None):
-    """Dossiers of `scope` and every unit below it (all units when scope is None)."""
-    queryset = Dossier.objects.all() if queryset is None else queryset
-    if scope is None:
-        return queryset
-    return queryset.filter(unit__in=Unit.objects.subtree(scope).values("pk"))
-
-
 def relevant(queryset, period):
     """The dossiers a period's counters can touch: received before its end, still open at its start."""
     return (
@@ -127,15 +119,86 @@ def relevant(queryset, period):
     )
 
 
-def grouped(queryset, period, key):
-    """{key value: Counters} in one aggregate query."""
-    rows = with_days(relevant(queryset, period)).values(key).order_by().annotate(**_aggregates(period))
+def report_units(scope=None, allowed_units=None):
+    """The units a report covers: the scope's subtree (everything without a scope), within what the reader may see."""
+    units = Unit.objects.subtree(scope) if scope is not None else Unit.objects.all()
+    if allowed_units is not None:
+        units = units.filter(pk__in=allowed_units.values("pk"))
+    return units
+
+
+def live_figures(period, units):
+    """{(unit id, field id): Counters} computed from the dossiers, in one aggregate query."""
+    dossiers = Dossier.objects.filter(unit__in=units.values("pk"))
+    rows = (
+        with_days(relevant(dossiers, period))
+        .values("unit_id", "procedure__field_id")
+        .order_by()
+        .annotate(**_aggregates(period))
+    )
     result = {}
     for row in rows:
-        group = row.pop(key)
-        counters = Counters(**row)
+        key = (row.pop("unit_id"), row.pop("procedure__field_id"))
+        result[key] = Counters(**row)
+    return result
+
+
+FLOWS = [
+    "received_in_period",
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+]
+STOCKS = ["in_progress_total", "in_progress_within_deadline", "in_progress_overdue"]
+
+
+def compose(segments):
+    """Join consecutive periods' figures: flows add up, carried-over is the first's, open stocks the last's."""
+    result = {}
+    last = len(segments) - 1
+    for index, figures in enumerate(segments):
+        for key, counters in figures.items():
+            total = result.setdefault(key, Counters())
+            for name in FLOWS:
+                setattr(total, name, getattr(total, name) + getattr(counters, name))
+            if index == 0:
+                total.carried_over = counters.carried_over
+            if index == last:
+                for name in STOCKS:
+                    setattr(total, name, getattr(counters, name))
+    for counters in result.values():
         counters.received_total = counters.received_in_period + counters.carried_over
-        result[group] = counters
+    return result
+
+
+def figures(period, units):
+    """(per unit, per field, freezes) for the period: frozen months read from their freeze, the rest live."""
+    from reports.freeze import frozen_figures, segments
+
+    parts = segments(period)
+    freezes = [freeze for _, freeze in parts if freeze is not None]
+    frozen_units = frozen_figures(freezes, units, "unit_id") if freezes else {}
+    frozen_fields = frozen_figures(freezes, units, "field_id") if freezes else {}
+    unit_parts, field_parts = [], []
+    for part, freeze in parts:
+        if freeze is None:
+            pairs = live_figures(part, units)
+            unit_parts.append(_sum_by(pairs, 0))
+            field_parts.append(_sum_by(pairs, 1))
+        else:
+            unit_parts.append(frozen_units[freeze.pk])
+            field_parts.append(frozen_fields[freeze.pk])
+    return compose(unit_parts), compose(field_parts), freezes
+
+
+def _sum_by(pairs, position):
+    result = {}
+    for key, counters in pairs.items():
+        result[key[position]] = result.get(key[position], Counters()) + counters
     return result
 
 
@@ -158,30 +221,34 @@ class Tally:
     totals: Counters
     units: list
     fields: list
+    freezes: list = None
 
     def units_with_late_or_overdue(self):
         return [row for row in self.units if row.counters.has_late_or_overdue]
 
+    @property
+    def frozen_at(self):
+        """When the newest frozen part was frozen (None when every figure is live)."""
+        return max((freeze.frozen_at for freeze in self.freezes or ()), default=None)
 
-def tally(period, scope=None, queryset=None, by_field=True):
+
+def tally(period, scope=None, allowed_units=None, by_field=True):
     """The counters for a scope (a unit and everything below it, or everything) and a period.
 
-    `units` has one row for every unit in scope (zero rows included) counting that unit's own dossiers.
-    `queryset` narrows the dossiers further (e.g. access.visible_to(user)).
+    `units` has one row for every unit in scope (zero rows included) counting that unit's own dossiers;
+    `allowed_units` narrows the units to what a reader may see (access.visible_units).
     """
-    dossiers = in_scope(scope, queryset)
-    per_unit = grouped(dossiers, period, "unit_id")
-    units = Unit.objects.subtree(scope) if scope is not None else Unit.objects.all()
+    units = report_units(scope, allowed_units)
+    per_unit, per_field, freezes = figures(period, units)
     unit_rows = [UnitRow(unit, per_unit.get(unit.pk, Counters())) for unit in units.select_related("parent")]
     totals = sum((row.counters for row in unit_rows), Counters())
     field_rows = []
     if by_field:
-        per_field = grouped(dossiers, period, "procedure__field_id")
         field_by_id = Field.objects.in_bulk(list(per_field))
         field_rows = sorted(
             (FieldRow(field_by_id[pk], counters) for pk, counters in per_field.items()), key=lambda r: r.field.name
         )
-    return Tally(period=period, scope=scope, totals=totals, units=unit_rows, fields=field_rows)
+    return Tally(period=period, scope=scope, totals=totals, units=unit_rows, fields=field_rows, freezes=freezes)
 
 
 # --- the 12-month trend -------------------------------------------------------------------------------
@@ -202,41 +269,59 @@ class MonthPoint:
         return round(100 * self.received_online / self.received, RATE_DIGITS) if self.received else None
 
 
-def trend(last_month, scope=None, queryset=None, months=12):
-    """Received, resolved, on-time and online rates for the `months` months ending with `last_month` (2 queries).
+def trend(last_month, scope=None, allowed_units=None, months=12):
+    """Received, resolved, on-time and online rates for the `months` months ending with `last_month`.
 
-    On-time here means resolved on or before the due day, counted in the month of resolution.
+    Frozen months are read from their freeze; the others from the dossiers, in two queries. On-time here means
+    resolved on or before the due day, counted in the month of resolution.
     """
     from django.db.models.functions import TruncMonth
 
     from cases.outcome import local_tz
+    from reports.freeze import frozen_figures, segments
     from reports.periods import date_range, months_before
 
     months_list = months_before(last_month.start, months)
-    window = date_range(months_list[0].start, months_list[-1].end)
-    dossiers = in_scope(scope, queryset)
-    tz = local_tz()
+    units = report_units(scope, allowed_units)
     points = {period.start: MonthPoint(period.start) for period in months_list}
+    window = date_range(months_list[0].start, months_list[-1].end)
+    parts = segments(window)
+    freezes = [freeze for _, freeze in parts if freeze is not None]
+    for freeze_id, per_unit in (frozen_figures(freezes, units, "field_id") if freezes else {}).items():
+        freeze = next(f for f in freezes if f.pk == freeze_id)
+        total = sum(per_unit.values(), Counters())
+        point = points[freeze.start]
+        point.received, point.received_online = total.received_in_period, total.received_online
+        point.resolved, point.resolved_timely = total.resolved_total, total.resolved_early + total.resolved_on_time
+    live = [part for part, freeze in parts if freeze is None]
+    if not live:
+        return list(points.values())
+    start_at, end_at = live[0].start_at, live[-1].end_at
+    live_months = {month.start for part in live for month in months_list if part.start <= month.start <= part.end}
+    dossiers = Dossier.objects.filter(unit__in=units.values("pk"))
+    tz = local_tz()
     received = (
-        dossiers.filter(received_at__gte=window.start_at, received_at__lt=window.end_at)
+        dossiers.filter(received_at__gte=start_at, received_at__lt=end_at)
         .annotate(month=TruncMonth("received_at", tzinfo=tz))
         .values("month")
         .order_by()
         .annotate(received=Count("id"), received_online=Count("id", filter=Q(channel=Channel.ONLINE)))
     )
     for row in received:
-        point = points[_as_date(row["month"])]
-        point.received, point.received_online = row["received"], row["received_online"]
+        if _as_date(row["month"]) in live_months:
+            point = points[_as_date(row["month"])]
+            point.received, point.received_online = row["received"], row["received_online"]
     resolved = (
-        with_days(dossiers.filter(resolved_at__gte=window.start_at, resolved_at__lt=window.end_at))
+        with_days(dossiers.filter(resolved_at__gte=start_at, resolved_at__lt=end_at))
         .annotate(month=TruncMonth("resolved_at", tzinfo=tz))
         .values("month")
         .order_by()
         .annotate(resolved=Count("id"), resolved_timely=Count("id", filter=Q(resolved_day__lte=F("due_day"))))
     )
     for row in resolved:
-        point = points[_as_date(row["month"])]
-        point.resolved, point.resolved_timely = row["resolved"], row["resolved_timely"]
+        if _as_date(row["month"]) in live_months:
+            point = points[_as_date(row["month"])]
+            point.resolved, point.resolved_timely = row["resolved"], row["resolved_timely"]
     return list(points.values())
 
 
@@ -253,14 +338,17 @@ ONLINE_GROUPS = [
 ]
 
 
-def online_groups(period, scope=None, queryset=None):
+def online_groups(period, scope=None, allowed_units=None):
     """Units grouped the way seed 003 groups communes, from the dossiers they received in the period.
 
     Returns [(key, label, [(unit, online count, received count of online-capable procedures)])].
     """
     from cases.models import OnlineLevel
 
-    dossiers = in_scope(scope, queryset).filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+    units = report_units(scope, allowed_units)
+    dossiers = Dossier.objects.filter(
+        unit__in=units.values("pk"), received_at__gte=period.start_at, received_at__lt=period.end_at
+    )
     rows = (
         dossiers.exclude(procedure__online_level=OnlineLevel.NONE)
         .values("unit_id", "procedure__online_level")
@@ -274,7 +362,6 @@ def online_groups(period, scope=None, queryset=None):
         entry["online"] += row["online"]
         if row["procedure__online_level"] == OnlineLevel.FULL:
             entry["full"] += row["online"]
-    units = Unit.objects.subtree(scope) if scope is not None else Unit.objects.all()
     groups = {key: [] for key, _ in ONLINE_GROUPS}
     for unit in units:
         entry = per_unit.get(unit.pk)

@@ -45,7 +45,7 @@ def _period(request):
 def _scoped_tally(request):
     scope, visible = _scope(request)
     period, error = _period(request)
-    return tally(period, scope=scope, queryset=access.visible_to(request.user)), visible, error
+    return tally(period, scope=scope, allowed_units=visible), visible, error
 
 
 def _list_link(period, unit, counter, subtree=False):
@@ -73,7 +73,9 @@ def dashboard(request):
     offices = [row for row in result.units if row.unit.level != Level.COMMUNE]
     communes = [row for row in result.units if row.unit.level == Level.COMMUNE]
     points = trend(
-        periods.month(period.end.year, period.end.month), scope=result.scope, queryset=access.visible_to(request.user)
+        periods.month(period.end.year, period.end.month),
+        scope=result.scope,
+        allowed_units=access.visible_units(request.user),
     )
     chart = {
         "labels": [f"{p.month:%m/%Y}" for p in points],
@@ -96,7 +98,7 @@ def dashboard(request):
             "total_links": {name: _list_link(period, result.scope, name, subtree=True) for name in COUNTER_NAMES},
             "chart": chart,
             "late_units": wording.late_units(result),
-            "online_groups": online_groups(period, result.scope, access.visible_to(request.user)),
+            "online_groups": online_groups(period, result.scope, visible),
             "paragraphs": wording.paragraphs(result),
             "scopes": visible.order_by("path"),
             "query": query,
@@ -137,9 +139,9 @@ def weekly(request):
         day = periods.parse_day(request.GET["ngay"]) if request.GET.get("ngay") else timezone.localdate()
     except periods.PeriodError:
         day = timezone.localdate()
-    visible = access.visible_to(request.user)
-    week = tally(periods.week_ending(day), scope=scope, queryset=visible, by_field=False)
-    to_date = tally(periods.year_to_date(day), scope=scope, queryset=visible, by_field=False)
+    visible = access.visible_units(request.user)
+    week = tally(periods.week_ending(day), scope=scope, allowed_units=visible, by_field=False)
+    to_date = tally(periods.year_to_date(day), scope=scope, allowed_units=visible, by_field=False)
     return render(
         request,
         "reports/weekly.html",
@@ -163,7 +165,7 @@ def trend_json(request):
     points = trend(
         periods.month(result.period.end.year, result.period.end.month),
         scope=result.scope,
-        queryset=access.visible_to(request.user),
+        allowed_units=access.visible_units(request.user),
     )
     data = [
         {

@@ -1,0 +1,138 @@
+"""Chốt số liệu: store a closed period's counters, and read them back in place of live figures.
+
+A report of a period made of whole months reads each frozen month from its freeze and computes the other months
+live; reports.tally.compose joins the parts. A statistical period (15th–14th) reads its own freeze when it has one.
+"""
+
+import calendar as month_calendar
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from reports import periods
+from reports.models import Freeze, FreezeKind, FrozenFigures
+
+FROZEN_COUNTERS = [
+    "received_in_period",
+    "carried_over",
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "in_progress_total",
+    "in_progress_within_deadline",
+    "in_progress_overdue",
+]
+
+
+class FreezeRefused(ValueError):
+    """A freeze the rules do not allow; the message is Vietnamese."""
+
+
+def _is_month_aligned(period):
+    return period.start.day == 1 and period.end.day == month_calendar.monthrange(period.end.year, period.end.month)[1]
+
+
+def segments(period):
+    """[(part, freeze or None)] covering the period in order: frozen months alone, unfrozen months in runs."""
+    if period.start.day == 15 and period.end.day == 14:
+        freeze = Freeze.objects.filter(kind=FreezeKind.STAT_MONTH, start=period.start, end=period.end, current=True)
+        found = freeze.first()
+        if found:
+            return [(period, found)]
+    if not _is_month_aligned(period):
+        return [(period, None)]
+    months = periods.months_before(
+        period.end, (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+    )
+    frozen = {
+        freeze.start: freeze
+        for freeze in Freeze.objects.filter(kind=FreezeKind.MONTH, current=True, start__in=[m.start for m in months])
+    }
+    result, run = [], []
+    for month in months:
+        freeze = frozen.get(month.start)
+        if freeze is None:
+            run.append(month)
+            continue
+        if run:
+            result.append((periods.date_range(run[0].start, run[-1].end), None))
+            run = []
+        result.append((month, freeze))
+    if run:
+        result.append((periods.date_range(run[0].start, run[-1].end), None))
+    return result
+
+
+def frozen_figures(freezes, units, key):
+    """{freeze id: {unit or field id: Counters}} for the given freezes, summed in the database (one query)."""
+    from reports.tally import Counters
+
+    rows = (
+        FrozenFigures.objects.filter(freeze__in=[f.pk for f in freezes], unit__in=units.values("pk"))
+        .values("freeze_id", key)
+        .order_by()
+        .annotate(**{name: Sum(name) for name in FROZEN_COUNTERS})
+    )
+    result = {freeze.pk: {} for freeze in freezes}
+    for row in rows:
+        freeze_id, group = row.pop("freeze_id"), row.pop(key)
+        result[freeze_id][group] = Counters(**row)
+    return result
+
+
+def is_closed(period, today=None):
+    return period.end < (today or timezone.localdate())
+
+
+@transaction.atomic
+def freeze(period, kind=FreezeKind.MONTH, by=None, reason=""):
+    """Store the period's live counters for every unit and field. A second freeze needs a reason; the first stays."""
+    from cases.models import Unit
+    from reports.tally import live_figures
+
+    if not is_closed(period):
+        raise FreezeRefused(f"Kỳ {period.label} chưa kết thúc, chưa thể chốt số liệu.")
+    previous = Freeze.objects.select_for_update().filter(kind=kind, start=period.start, current=True).first()
+    if previous is not None and not (reason or "").strip():
+        raise FreezeRefused(
+            f"Kỳ {period.label} đã chốt lúc {timezone.localtime(previous.frozen_at):%H:%M %d/%m/%Y}; "
+            "chốt lại cần ghi lý do."
+        )
+    if previous is not None:
+        previous.current = False
+        previous.save(update_fields=["current"])
+    created = Freeze.objects.create(kind=kind, start=period.start, end=period.end, frozen_by=by, reason=reason or "")
+    figures = live_figures(period, Unit.objects.all())
+    FrozenFigures.objects.bulk_create(
+        (
+            FrozenFigures(
+                freeze=created,
+                unit_id=unit_id,
+                field_id=field_id,
+                **{name: getattr(counters, name) for name in FROZEN_COUNTERS},
+            )
+            for (unit_id, field_id), counters in figures.items()
+        ),
+        batch_size=2000,
+    )
+    return created
+
+
+def freeze_closed_months(until=None, by=None):
+    """Freeze every closed calendar month that has dossiers and no freeze yet (the job of the 1st)."""
+    from cases.models import Dossier
+
+    until = until or timezone.localdate()
+    first = Dossier.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    if first is None:
+        return []
+    first_day = timezone.localtime(first).date().replace(day=1)
+    count = (until.year - first_day.year) * 12 + until.month - first_day.month
+    months = periods.months_before(until.replace(day=1), count + 1)[:-1] if count > 0 else []
+    done = set(Freeze.objects.filter(kind=FreezeKind.MONTH, current=True).values_list("start", flat=True))
+    return [freeze(month, by=by) for month in months if month.start not in done]

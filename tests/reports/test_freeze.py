@@ -1,0 +1,70 @@
+"""Chốt số liệu: a closed month's figures stay as reported; longer periods compose frozen and live parts exactly."""
+
+import pytest
+import time_machine
+
+from cases.models import Dossier
+from reports import periods
+from reports.freeze import FreezeRefused, freeze, freeze_closed_months
+from reports.models import Freeze
+from reports.tally import tally
+from tests.conftest import vn
+
+
+@pytest.fixture(autouse=True)
+def _may_2024():
+    with time_machine.travel(vn(2024, 5, 2, 9), tick=False):
+        yield
+
+
+def test_composing_frozen_months_gives_exactly_the_live_figures(march, units):
+    quarter = periods.date_range(periods.month(2024, 2).start, periods.month(2024, 4).end)
+    live = tally(quarter, scope=units["district"])
+    assert not live.freezes
+    freeze(periods.month(2024, 3))
+    # February and April live, March frozen.
+    mixed = tally(quarter, scope=units["district"])
+    assert [f.start.isoformat() for f in mixed.freezes] == ["2024-03-01"]
+    assert mixed.totals == live.totals
+    assert [r.counters for r in mixed.units] == [r.counters for r in live.units]
+    assert [r.counters for r in mixed.fields] == [r.counters for r in live.fields]
+    freeze(periods.month(2024, 2))
+    freeze(periods.month(2024, 4))
+    assert tally(quarter, scope=units["district"]).totals == live.totals
+
+
+def test_a_correction_after_the_freeze_leaves_the_closed_month_as_reported(march, units, cast):
+    reported = tally(march, scope=units["pu_hong"])
+    frozen = freeze(march, by=cast["admin"])
+    late = Dossier.objects.get(code="6")
+    late.correct_date(by=cast["desk_pu_hong"], field="due_at", value=vn(2024, 3, 25, 8), reason="Sai hạn")
+    again = tally(march, scope=units["pu_hong"])
+    assert again.totals == reported.totals
+    assert again.totals.resolved_late == 1
+    assert again.frozen_at == frozen.frozen_at
+    # The statistical period is not frozen: it is computed from the dossiers as they are now.
+    assert tally(periods.date_range(march.start, march.end.replace(day=30)), scope=units["pu_hong"]).freezes == []
+
+
+def test_a_refreeze_needs_a_reason_and_keeps_the_old_figures(march, units, cast):
+    first = freeze(march)
+    with pytest.raises(FreezeRefused, match="chốt lại cần ghi lý do"):
+        freeze(march)
+    Dossier.objects.filter(code="6").update(due_at=vn(2024, 3, 25, 8))
+    second = freeze(march, by=cast["admin"], reason="Phòng KT-HT điều chỉnh hạn theo văn bản")
+    first.refresh_from_db()
+    assert (first.current, second.current) == (False, True)
+    assert first.figures.filter(resolved_late=1).exists()
+    assert tally(march, scope=units["pu_hong"]).totals.resolved_late == 0
+
+
+def test_an_open_period_cannot_be_frozen(march):
+    with pytest.raises(FreezeRefused, match="chưa kết thúc"):
+        freeze(periods.month(2024, 5))
+
+
+def test_the_monthly_job_freezes_each_closed_month_once(march):
+    frozen = freeze_closed_months()
+    assert [f.start.isoformat() for f in frozen] == ["2024-02-01", "2024-03-01", "2024-04-01"]
+    assert freeze_closed_months() == []
+    assert Freeze.objects.count() == 3
