@@ -68,3 +68,30 @@ def test_the_monthly_job_freezes_each_closed_month_once(march):
     assert [f.start.isoformat() for f in frozen] == ["2024-02-01", "2024-03-01", "2024-04-01"]
     assert freeze_closed_months() == []
     assert Freeze.objects.count() == 3
+
+
+def test_the_command_freezes_a_month_and_refuses_a_second_time_without_reason(march, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("freeze_period", "--month", "03/2024")
+    assert "Đã chốt số liệu tháng 03/2024" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="chốt lại cần ghi lý do"):
+        call_command("freeze_period", "--month", "03/2024")
+    call_command("freeze_period", "--stat-month", "04/2024")
+    assert Freeze.objects.filter(kind="stat_month", start="2024-03-15", end="2024-04-14").exists()
+
+
+def test_the_task_freezes_closed_months_and_the_statistical_month(march):
+    from reports.tasks import freeze_period
+
+    with time_machine.travel(vn(2024, 5, 15, 0, 30), tick=False):
+        done = freeze_period.apply().get()
+    assert done == [
+        "tháng 02/2024",
+        "tháng 03/2024",
+        "tháng 04/2024",
+        "kỳ thống kê tháng 05/2024 (từ 15/04/2024 đến 14/05/2024)",
+    ]
+    # Run again the next night: nothing new to freeze.
+    with time_machine.travel(vn(2024, 5, 16, 0, 30), tick=False):
+        assert freeze_period.apply().get() == []

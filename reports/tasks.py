@@ -1,0 +1,26 @@
+"""Background jobs of the reports app. Task names are stable: the beat schedule refers to them."""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+from django.utils import timezone
+
+from reports import periods
+from reports.freeze import freeze, freeze_closed_months
+from reports.models import Freeze, FreezeKind
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="reports.freeze_period", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def freeze_period():
+    """On the 1st: freeze every closed month not yet frozen. On the 15th: the statistical month just closed."""
+    today = timezone.localdate()
+    done = [f"tháng {f.start:%m/%Y}" for f in freeze_closed_months(until=today)]
+    stat = periods.statistical_month(today.year, today.month)
+    if stat.end < today and not Freeze.objects.filter(kind=FreezeKind.STAT_MONTH, start=stat.start, current=True):
+        freeze(stat, kind=FreezeKind.STAT_MONTH)
+        done.append(stat.label)
+    log.info("Chốt số liệu: %s", ", ".join(done) or "không có kỳ mới")
+    return done
