@@ -201,7 +201,7 @@ class Dossier(DossierActions, models.Model):
     ended_at = models.DateTimeField("ngày kết thúc (từ chối/rút)", null=True, blank=True)
     state = models.CharField("trạng thái", max_length=16, choices=State.choices, default=State.PROCESSING)
     # Start of the current stop of the clock (supplement request or pause), if any.
-    clock_stopped_at = models.DateTimeField(null=True, blank=True)
+    clock_stopped_at = models.DateTimeField("dừng tính thời hạn từ", null=True, blank=True)
     # Set once, by the overdue job, the first time the dossier passes its due time while open.
     overdue_since = models.DateTimeField("quá hạn từ", null=True, blank=True)
     received_by = models.ForeignKey(
@@ -324,7 +324,7 @@ class DossierEvent(models.Model):
         indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at")]
 
     def __str__(self):
-        return f"{self.dossier_id} {self.kind} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.at):%H:%M %d/%m/%Y}"
 
 
 class PauseKind(models.TextChoices):
@@ -336,14 +336,21 @@ class ClockStop(models.Model):
     """A stop of the dossier's clock: a supplement request (Mẫu 02) or a pause, from start to end."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="clock_stops")
-    kind = models.CharField(max_length=10, choices=PauseKind.choices)
+    kind = models.CharField("loại", max_length=10, choices=PauseKind.choices)
     started_at = models.DateTimeField("từ")
     ended_at = models.DateTimeField("đến", null=True, blank=True)
     reason = models.TextField("lý do", blank=True)
     missing_papers = models.TextField("giấy tờ cần bổ sung", blank=True)
     # Working seconds the clock stood still, filled when it restarts.
-    working_seconds = models.PositiveIntegerField(null=True, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    working_seconds = models.PositiveIntegerField("thời gian làm việc đã dừng (giây)", null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "lần dừng tính thời hạn"
@@ -351,7 +358,7 @@ class ClockStop(models.Model):
         ordering = ["started_at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.started_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.started_at):%H:%M %d/%m/%Y}"
 
 
 class CalendarSource(models.TextChoices):

@@ -30,6 +30,12 @@ def _services_are_real(django_db_setup, django_db_blocker):
             assert connection.vendor == "postgresql", "CI must run the suite on PostgreSQL (DATABASE_URL)"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The production hasher takes ~0,3 s a password on purpose; tests only need a hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def units(db):
     province = Unit.objects.create(
