@@ -419,3 +419,157 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class Apology(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): owed for every late dossier, issued once only."""
+
+    dossier = models.OneToOneField(Dossier, verbose_name="hồ sơ", on_delete=models.PROTECT, related_name="apology")
+    reason = models.TextField("lý do chậm trả kết quả")
+    previous_due_at = models.DateTimeField("ngày hẹn trả cũ")
+    new_due_at = models.DateTimeField("ngày hẹn trả mới")
+    issued_at = models.DateTimeField("ngày lập phiếu", default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người lập",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "phiếu xin lỗi, hẹn lại"
+        verbose_name_plural = "phiếu xin lỗi, hẹn lại"
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_due_at__gt=F("previous_due_at")), name="apology_moves_due_later"),
+        ]
+
+    def __str__(self):
+        return f"Xin lỗi {self.dossier_id}"
+
+
+class ExplanationRequest(models.Model):
+    """The office names units with late or overdue dossiers in a period and asks each for an explanation by a date."""
+
+    office = models.ForeignKey(Unit, verbose_name="cơ quan yêu cầu", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField("từ ngày")
+    period_end = models.DateField("đến ngày")
+    deadline = models.DateField("hạn gửi giải trình")
+    reference = models.CharField("số văn bản", max_length=120, blank=True)
+    note = models.TextField("nội dung yêu cầu", blank=True)
+    created_at = models.DateTimeField("ngày tạo", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người tạo",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "yêu cầu giải trình"
+        verbose_name_plural = "yêu cầu giải trình"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="explanation_period_order"),
+        ]
+
+    def __str__(self):
+        return f"Giải trình {self.period_start:%d/%m/%Y}–{self.period_end:%d/%m/%Y}, hạn {self.deadline:%d/%m/%Y}"
+
+
+def explanation_upload_to(instance, filename):
+    # Outside the web root (MEDIA_ROOT is under var/ and never served directly): views check access first.
+    return f"giai-trinh/{instance.request_id}/{instance.unit_id}/{filename}"
+
+
+class Explanation(models.Model):
+    """One unit's written explanation (giải trình) for its late or overdue dossiers, answering a request."""
+
+    request = models.ForeignKey(ExplanationRequest, on_delete=models.PROTECT, related_name="explanations")
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị giải trình", on_delete=models.PROTECT, related_name="+")
+    # The figures that named the unit, as they were when asked.
+    late_count = models.PositiveIntegerField("số hồ sơ đã giải quyết quá hạn", default=0)
+    overdue_count = models.PositiveIntegerField("số hồ sơ đang giải quyết quá hạn", default=0)
+    text = models.TextField("nội dung giải trình", blank=True)
+    attachment = models.FileField("tệp đính kèm", upload_to=explanation_upload_to, blank=True)
+    answered_at = models.DateTimeField("ngày giải trình", null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người giải trình",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "giải trình"
+        verbose_name_plural = "giải trình"
+        ordering = ["unit__path"]
+        constraints = [models.UniqueConstraint(fields=["request", "unit"], name="explanation_once_per_unit")]
+
+    def __str__(self):
+        return f"{self.unit} — {self.request}"
+
+    @property
+    def answered(self):
+        return self.answered_at is not None
+
+    def is_late(self, today=None):
+        """Not answered and past the deadline, or answered after it."""
+        today = today or timezone.localdate()
+        if self.answered_at is None:
+            return today > self.request.deadline
+        return timezone.localtime(self.answered_at).date() > self.request.deadline
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Đã tải lên, chờ xác nhận"
+    QUEUED = "queued", "Đang chờ xử lý"
+    RUNNING = "running", "Đang nhập"
+    DONE = "done", "Hoàn thành"
+    FAILED = "failed", "Không nhập được"
+
+
+def import_upload_to(instance, filename):
+    return f"nhap-ho-so/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportJob(models.Model):
+    """A dossier file uploaded in the browser: validated for a preview, then imported by a Celery task."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người tải lên", on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField("tệp", upload_to=import_upload_to)
+    original_name = models.CharField("tên tệp", max_length=255)
+    status = models.CharField("trạng thái", max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField("số dòng", default=0)
+    processed_rows = models.PositiveIntegerField("đã xử lý", default=0)
+    created_count = models.PositiveIntegerField("tạo mới", default=0)
+    updated_count = models.PositiveIntegerField("cập nhật", default=0)
+    unchanged_count = models.PositiveIntegerField("không đổi", default=0)
+    refused_count = models.PositiveIntegerField("bị từ chối", default=0)
+    problems = models.JSONField("lỗi", default=list, blank=True)
+    warnings = models.JSONField("cảnh báo", default=list, blank=True)
+    skip_invalid = models.BooleanField("bỏ qua dòng lỗi", default=False)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField("lúc tải lên", default=timezone.now)
+    finished_at = models.DateTimeField("lúc xong", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lần nhập hồ sơ"
+        verbose_name_plural = "các lần nhập hồ sơ"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def progress(self):
+        """Percent done, for the progress bar."""
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
