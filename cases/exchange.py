@@ -27,6 +27,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -357,8 +358,9 @@ def _procedure_code(value):
     return text
 
 
-def _stamp(moment):
-    return timezone.localtime(moment).isoformat() if isinstance(moment, datetime) else moment
+def _stamp(moment, tz=None):
+    """A value as an event records it: datetimes in ISO 8601, Vietnam time."""
+    return moment.astimezone(tz or local_tz()).isoformat() if isinstance(moment, datetime) else moment
 
 
 # --- results ----------------------------------------------------------------------------------------------
@@ -1160,45 +1162,52 @@ class DossierImporter(Importer):
     def save(self):
         from .models import ClockStop, Dossier, DossierEvent
 
-        reason = f"Nhập từ tệp {self.filename}"
-        for start in range(0, len(self.creates), BATCH):
-            batch = self.creates[start : start + BATCH]
-            dossiers = [
-                Dossier(
-                    code=r.code,
-                    procedure_id=r.procedure_id,
-                    unit_id=r.unit_id,
-                    processing_days=r.processing_days,
-                    received_at=r.received_at,
-                    due_at=r.due_at,
-                    due_at_given=r.due_at_given,
-                    resolved_at=r.resolved_at,
-                    returned_at=r.returned_at,
-                    ended_at=r.received_at if r.state in ENDED_STATES else None,
-                    clock_stopped_at=self.now if r.state in STOPPED_STATES else None,
-                    channel=r.channel,
-                    applicant_name=r.applicant_name,
-                    applicant_phone=r.applicant_phone,
-                    applicant_address=r.applicant_address,
-                    state=r.state,
-                    received_by=self.user,
-                )
-                for r in batch
-            ]
-            Dossier.objects.bulk_create(dossiers)
-            DossierEvent.objects.bulk_create(
+        reason, tz, user_id = f"Nhập từ tệp {self.filename}", self.tz, self.user.pk if self.user else None
+        for start in range(0, len(self.creates), BATCH * 5):
+            batch = self.creates[start : start + BATCH * 5]
+            ids = bulk_insert(
+                Dossier,
                 [
-                    DossierEvent(
-                        dossier_id=dossier.pk,
-                        kind="imported",
-                        at=r.received_at,
-                        recorded_at=self.now,
-                        by=self.user,
-                        after={"state": r.state, "due_at": _stamp(r.due_at)},
-                        reason=f"{reason}, dòng {r.line}",
-                    )
-                    for dossier, r in zip(dossiers, batch, strict=True)
-                ]
+                    {
+                        "code": r.code,
+                        "procedure_id": r.procedure_id,
+                        "unit_id": r.unit_id,
+                        "processing_days": r.processing_days,
+                        "received_at": r.received_at,
+                        "due_at": r.due_at,
+                        "due_at_given": r.due_at_given,
+                        "resolved_at": r.resolved_at,
+                        "returned_at": r.returned_at,
+                        "ended_at": r.received_at if r.state in ENDED_STATES else None,
+                        "clock_stopped_at": self.now if r.state in STOPPED_STATES else None,
+                        "channel": r.channel,
+                        "applicant_name": r.applicant_name,
+                        "applicant_phone": r.applicant_phone,
+                        "applicant_address": r.applicant_address,
+                        "state": r.state,
+                        "received_by_id": user_id,
+                    }
+                    for r in batch
+                ],
+                self.now,
+            )
+            bulk_insert(
+                DossierEvent,
+                [
+                    {
+                        "dossier_id": pk,
+                        "kind": "imported",
+                        "at": r.received_at,
+                        "recorded_at": self.now,
+                        "by_id": user_id,
+                        "before": {},
+                        "after": {"state": r.state, "due_at": _stamp(r.due_at, tz)},
+                        "reason": f"{reason}, dòng {r.line}",
+                    }
+                    for pk, r in zip(ids, batch, strict=True)
+                ],
+                self.now,
+                need_ids=False,
             )
         for start in range(0, len(self.updates), BATCH):
             batch = self.updates[start : start + BATCH]
@@ -1214,8 +1223,8 @@ class DossierImporter(Importer):
                         at=self.now,
                         recorded_at=self.now,
                         by=self.user,
-                        before={name: _stamp(old) for name, (old, _) in changes.items()},
-                        after={name: _stamp(new) for name, (_, new) in changes.items()},
+                        before={name: _stamp(old, tz) for name, (old, _) in changes.items()},
+                        after={name: _stamp(new, tz) for name, (_, new) in changes.items()},
                         reason=f"{reason}, dòng {record.line}",
                     )
                     for record, pk, _, changes in batch
@@ -1226,6 +1235,73 @@ class DossierImporter(Importer):
                 pk for _, pk, new, changes in batch if "state" in changes and new["state"] not in STOPPED_STATES
             ]
             ClockStop.objects.filter(dossier_id__in=restarted, ended_at__isnull=True).update(ended_at=self.now)
+
+
+def bulk_insert(model, rows, now, need_ids=True):
+    """Insert rows given as {attname: value}; returns their primary keys (when need_ids) in order.
+
+    bulk_create in general; on PostgreSQL a COPY, several times faster for a large file. Columns a row leaves
+    out take the field's default (auto_now fields: `now`), so a field added to the model later is still written.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not rows:
+        created = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return [obj.pk for obj in created]
+    import json
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    ids = []
+    if need_ids:
+        fields.insert(0, meta.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+    plan = []  # (attname, default when absent, converter)
+    for f in fields:
+        kind = f.get_internal_type()
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            default = now
+        elif f.has_default():
+            default = f.get_default()
+        else:
+            default = None
+        if kind == "DateTimeField":
+            convert = _iso
+        elif kind == "JSONField":
+            convert = partial(json.dumps, ensure_ascii=False)
+        else:
+            convert = None
+        plan.append((f.attname, default, convert))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for position, row in enumerate(rows):
+        if need_ids:
+            row = {**row, meta.pk.attname: ids[position]}
+        values = []
+        for name, default, convert in plan:
+            value = row.get(name, default)
+            values.append(convert(value) if convert is not None and value is not None else value)
+        writer.writerow(values)
+    buffer.seek(0)
+    # Text columns are NOT NULL: an empty field there is '' (in COPY's CSV, an unquoted empty field is NULL).
+    texts = [f.column for f in fields if f.get_internal_type() in ("CharField", "TextField") and not f.null]
+    options = f"FORMAT csv, FORCE_NOT_NULL ({', '.join(texts)})" if texts else "FORMAT csv"
+    table, columns = (
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+    )
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer)
+    return ids
+
+
+def _iso(moment):
+    return moment.isoformat()
 
 
 IMPORTERS = {"units": UnitImporter, "procedures": ProcedureImporter, "dossiers": DossierImporter}
