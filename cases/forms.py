@@ -1,0 +1,152 @@
+"""Desk forms: receiving a dossier and the steps that follow. They validate input; the Dossier methods decide."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from . import access
+from .models import Channel, Dossier, Procedure, Role
+
+DATETIME_HINT = "dd/mm/yyyy hh:mm"
+
+
+class ProcedureChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, procedure):
+        return f"{procedure.code} — {procedure.name} ({procedure.processing_days} ngày)"
+
+
+class ReceiveForm(forms.Form):
+    """Tiếp nhận hồ sơ. The unit is a choice only for officers who staff several desks."""
+
+    unit = forms.ModelChoiceField(label="Đơn vị tiếp nhận", queryset=None, empty_label=None)
+    procedure = ProcedureChoiceField(
+        label="Thủ tục hành chính",
+        queryset=Procedure.objects.filter(active=True).order_by("code"),
+        empty_label="— Chọn thủ tục —",
+        widget=forms.Select(attrs={"autofocus": True, "data-procedure-select": ""}),
+    )
+    applicant_name = forms.CharField(label="Họ và tên người nộp", max_length=255)
+    applicant_phone = forms.CharField(label="Số điện thoại", max_length=30, required=False)
+    applicant_address = forms.CharField(label="Địa chỉ", max_length=500, required=False)
+    channel = forms.ChoiceField(label="Hình thức nộp", choices=Channel.choices, initial=Channel.DIRECT)
+    papers = forms.CharField(
+        label="Thành phần hồ sơ đã nhận",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Mỗi giấy tờ một dòng"}),
+    )
+    code = forms.CharField(
+        label="Mã hồ sơ",
+        max_length=60,
+        required=False,
+        help_text="Để trống: hệ thống tự cấp mã theo đơn vị và ngày.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = list(access.desk_units(user).order_by("path"))
+        self.fields["unit"].queryset = access.desk_units(user)
+        self.fixed_unit = units[0] if len(units) == 1 else None
+        if self.fixed_unit:
+            # One desk: the unit is shown as text, not asked for.
+            del self.fields["unit"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if code and Dossier.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"Mã hồ sơ {code} đã có.")
+        return code
+
+    def clean_papers(self):
+        # One paper per line, without blank lines: the receipt prints them as a list.
+        lines = (line.strip() for line in self.cleaned_data["papers"].splitlines())
+        return "\n".join(line for line in lines if line)
+
+    @property
+    def receiving_unit(self):
+        return self.fixed_unit or self.cleaned_data["unit"]
+
+    def details(self):
+        data = self.cleaned_data
+        return {
+            "applicant_phone": data["applicant_phone"].strip(),
+            "applicant_address": data["applicant_address"].strip(),
+            "channel": data["channel"],
+            "papers": data["papers"],
+        }
+
+
+# --- steps on a dossier -----------------------------------------------------------------------------
+class StepForm(forms.Form):
+    """A step with an optional moment (blank = now): a desk may record a step a little after it happened."""
+
+    at = forms.DateTimeField(
+        label="Thời điểm",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "để trống = bây giờ", "inputmode": "numeric"}),
+        help_text=DATETIME_HINT,
+    )
+
+    def __init__(self, *args, dossier=None, **kwargs):
+        self.dossier = dossier
+        super().__init__(*args, **kwargs)
+
+    def arguments(self):
+        return {"at": self.cleaned_data.get("at")}
+
+
+class SupplementForm(StepForm):
+    missing_papers = forms.CharField(
+        label="Giấy tờ cần bổ sung, hoàn thiện", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    reason = forms.CharField(label="Lý do", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+    def arguments(self):
+        return {**super().arguments(), **{k: self.cleaned_data[k] for k in ("missing_papers", "reason")}}
+
+
+class ReasonForm(StepForm):
+    reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+    def arguments(self):
+        return {**super().arguments(), "reason": self.cleaned_data["reason"]}
+
+
+class CorrectDateForm(forms.Form):
+    field = forms.ChoiceField(label="Ngày cần sửa", choices=list(Dossier.CORRECTABLE.items()))
+    value = forms.DateTimeField(
+        label="Giá trị đúng",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": DATETIME_HINT, "inputmode": "numeric"}),
+    )
+    reason = forms.CharField(label="Lý do sửa", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+    def __init__(self, *args, dossier=None, **kwargs):
+        self.dossier = dossier
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [(k, label.capitalize()) for k, label in Dossier.CORRECTABLE.items()]
+
+    def arguments(self):
+        data = self.cleaned_data
+        return {"field": data["field"], "value": data["value"], "reason": data["reason"]}
+
+
+class AssignForm(forms.Form):
+    handler = forms.ModelChoiceField(label="Người xử lý", queryset=None, empty_label="— Chọn cán bộ —")
+
+    def __init__(self, *args, dossier, **kwargs):
+        self.dossier = dossier
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers_for(dossier.unit)
+        self.fields["handler"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+    def arguments(self):
+        return {"handler": self.cleaned_data["handler"]}
+
+
+def handlers_for(unit):
+    """Officers who staff the dossier's desk."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__unit=unit, memberships__role=Role.DESK)
+        .distinct()
+        .order_by("first_name", "username")
+    )

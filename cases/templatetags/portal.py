@@ -1,0 +1,132 @@
+"""Template helpers of the desk pages: Vietnamese dates in words, outcome badges, QR codes, event changes."""
+
+from datetime import datetime
+
+import segno
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from cases import outcome
+from cases.models import Channel, Membership, Role, State
+
+register = template.Library()
+
+FIELD_LABELS = {
+    "state": "Trạng thái",
+    "received_at": "Ngày tiếp nhận",
+    "due_at": "Ngày hẹn trả",
+    "resolved_at": "Ngày có kết quả",
+    "returned_at": "Ngày trả kết quả",
+    "ended_at": "Ngày kết thúc",
+    "handler": "Người xử lý",
+    "channel": "Hình thức nộp",
+}
+TONES = {
+    outcome.EARLY: "green",
+    outcome.ON_TIME: "blue",
+    outcome.LATE: "red",
+    outcome.OPEN_WITHIN: "neutral",
+    outcome.OPEN_OVERDUE: "red",
+    outcome.ENDED: "grey",
+}
+
+
+@register.filter
+def long_datetime(value):
+    """'10 giờ 00 phút, ngày 21 tháng 02 năm 2024', as the forms of Circular 01/2018 write it."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local:%H} giờ {local:%M} phút, {long_date(local)}"
+
+
+@register.filter
+def long_date(value):
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
+
+
+@register.filter
+def qr_svg(text):
+    """The QR code of a dossier code as inline SVG (no image file, prints sharp)."""
+    svg = segno.make(str(text), error="m", micro=False).svg_inline(scale=4, border=2, title=str(text))
+    # segno writes the markup itself; the dossier code goes only into the escaped <title>.
+    return mark_safe(svg)
+
+
+@register.filter
+def outcome_label(code):
+    return outcome.LABELS.get(code, "")
+
+
+@register.filter
+def outcome_tone(code):
+    return TONES.get(code, "neutral")
+
+
+def _display(name, value):
+    if value in (None, ""):
+        return "—"
+    if name == "state":
+        return State(value).label if value in State.values else value
+    if name == "channel":
+        return Channel(value).label if value in Channel.values else value
+    if name.endswith("_at") and isinstance(value, str):
+        try:
+            return f"{timezone.localtime(datetime.fromisoformat(value)):%H:%M %d/%m/%Y}"
+        except ValueError:
+            return value
+    return str(value)
+
+
+@register.filter
+def event_changes(event):
+    """[(label, before, after)] for the fields an event changed."""
+    names = list(dict.fromkeys([*event.before, *event.after]))
+    changes = []
+    for name in names:
+        before, after = event.before.get(name), event.after.get(name)
+        if before == after:
+            continue
+        changes.append((FIELD_LABELS.get(name, name), _display(name, before), _display(name, after)))
+    return changes
+
+
+@register.simple_tag
+def user_memberships(user):
+    """The user's roles and units, for the header."""
+    if not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(user=user).select_related("unit").order_by("role", "unit__path"))
+
+
+@register.filter
+def is_desk(memberships):
+    return any(membership.role == Role.DESK for membership in memberships)
+
+
+@register.simple_tag
+def optional_url(name):
+    """A link to a page that may not exist yet (the reports): '' until its URL is defined."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+@register.inclusion_tag("cases/_sort_link.html", takes_context=True)
+def sort_link(context, field, label):
+    """A column header that sorts by `field`, then reverses on the second click."""
+    current = context["request"].GET.get("sort", "")
+    descending = current == field
+    return {
+        "request": context["request"],
+        "label": label,
+        "value": f"-{field}" if descending else field,
+        "arrow": "▲" if current == field else ("▼" if current == f"-{field}" else ""),
+    }

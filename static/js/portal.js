@@ -1,0 +1,180 @@
+/* Cổng Một cửa: small enhancements; every page also works without JavaScript. */
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    var timer;
+    return function () {
+      var args = arguments;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  /* Print buttons on Mẫu 01–03. */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
+  /* The due time a dossier received now would get, shown as soon as a procedure is picked. */
+  function setupDuePreview(select) {
+    var box = document.querySelector("[data-due-preview]");
+    if (!box) { return function () {}; }
+    var value = box.querySelector("[data-due-value]");
+    var days = box.querySelector("[data-due-days]");
+    return function update() {
+      if (!select.value) {
+        value.textContent = "Chọn thủ tục để xem ngày hẹn trả.";
+        days.textContent = "";
+        return;
+      }
+      fetch(box.dataset.url + "?procedure=" + encodeURIComponent(select.value), {
+        headers: { "Accept": "application/json" }, credentials: "same-origin"
+      })
+        .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
+        .then(function (data) {
+          value.textContent = data.due_at_long;
+          days.textContent = data.processing_days === 0
+            ? "Thủ tục giải quyết trong ngày."
+            : "Thời hạn giải quyết: " + data.processing_days + " ngày làm việc.";
+        })
+        .catch(function () { value.textContent = "Không tính được ngày hẹn trả; hệ thống sẽ tính khi lưu."; });
+    };
+  }
+
+  /* Procedure autocomplete: type code or name, with or without diacritics; ↑ ↓ to move, Enter to pick. */
+  function setupProcedurePicker(box) {
+    var select = box.querySelector("select");
+    var updateDue = setupDuePreview(select);
+    var input = document.createElement("input");
+    var list = document.createElement("ul");
+    var items = [];
+    var active = -1;
+    var lastQuery = null;
+
+    input.type = "text";
+    input.id = select.id + "_search";
+    input.autocomplete = "off";
+    input.placeholder = "Mã hoặc tên thủ tục, ví dụ: khai sinh, 1.000894";
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", select.id + "_list");
+    list.id = select.id + "_list";
+    list.className = "suggestions";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+
+    var label = box.querySelector("label");
+    if (label) { label.htmlFor = input.id; }
+    select.tabIndex = -1;
+    select.removeAttribute("autofocus");
+    if (select.selectedIndex > 0) { input.value = select.options[select.selectedIndex].text; }
+    select.parentNode.insertBefore(input, select);
+    box.appendChild(list);
+    box.classList.add("enhanced");
+    input.focus();
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var nodes = list.querySelectorAll("li[role=option]");
+      if (!nodes.length) { return; }
+      active = (index + nodes.length) % nodes.length;
+      nodes.forEach(function (node, i) { node.setAttribute("aria-selected", i === active ? "true" : "false"); });
+      input.setAttribute("aria-activedescendant", nodes[active].id);
+      nodes[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function pick(index) {
+      var item = items[index];
+      if (!item) { return; }
+      select.value = String(item.id);
+      input.value = item.code + " — " + item.name + " (" + item.processing_days + " ngày)";
+      close();
+      updateDue();
+      var next = document.getElementById("id_applicant_name");
+      if (next) { next.focus(); }
+    }
+
+    function render(results) {
+      items = results;
+      list.innerHTML = "";
+      if (!results.length) {
+        var none = document.createElement("li");
+        none.className = "none";
+        none.textContent = "Không tìm thấy thủ tục phù hợp.";
+        list.appendChild(none);
+      }
+      results.forEach(function (item, i) {
+        var li = document.createElement("li");
+        var meta = document.createElement("span");
+        li.id = list.id + "_" + i;
+        li.setAttribute("role", "option");
+        li.textContent = item.name;
+        meta.className = "meta";
+        meta.textContent = item.code + " · " + item.field + " · " +
+          (item.processing_days ? item.processing_days + " ngày làm việc" : "trong ngày");
+        li.appendChild(meta);
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); pick(i); });
+        list.appendChild(li);
+      });
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      if (results.length) { highlight(0); }
+    }
+
+    var search = debounce(function () {
+      var query = input.value.trim();
+      if (query === lastQuery) { return; }
+      lastQuery = query;
+      if (!query) { close(); return; }
+      fetch(box.dataset.searchUrl + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { if (input.value.trim() === query) { render(data.results); } });
+    }, 150);
+
+    input.addEventListener("input", function () {
+      // Typing again un-picks the procedure until a new one is chosen.
+      if (select.value) { select.value = ""; updateDue(); }
+      search();
+    });
+    input.addEventListener("keydown", function (event) {
+      var open = !list.hidden && items.length;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (open) { highlight(active + 1); } else { lastQuery = null; search(); }
+      } else if (event.key === "ArrowUp" && open) {
+        event.preventDefault();
+        highlight(active - 1);
+      } else if (event.key === "Enter") {
+        if (open) { event.preventDefault(); pick(active < 0 ? 0 : active); }
+        else if (!select.value) { event.preventDefault(); }
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+    select.addEventListener("change", updateDue);
+    if (select.value) { updateDue(); }
+  }
+
+  /* Ctrl+Enter in a textarea submits its form, like Enter in an input. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA" && event.target.form) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-procedure-picker]").forEach(setupProcedurePicker);
+  });
+})();
