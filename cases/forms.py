@@ -94,6 +94,7 @@ class StepForm(forms.Form):
 
 
 class SupplementForm(StepForm):
+    field_order = ["missing_papers", "reason", "at"]
     missing_papers = forms.CharField(
         label="Giấy tờ cần bổ sung, hoàn thiện", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
@@ -104,6 +105,7 @@ class SupplementForm(StepForm):
 
 
 class ReasonForm(StepForm):
+    field_order = ["reason", "at"]
     reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
 
     def arguments(self):

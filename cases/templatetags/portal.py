@@ -93,7 +93,9 @@ def event_changes(event):
         before, after = event.before.get(name), event.after.get(name)
         if before == after:
             continue
-        changes.append((FIELD_LABELS.get(name, name), _display(name, before), _display(name, after)))
+        # A value set for the first time (at receipt) has no "before" worth showing.
+        shown_before = _display(name, before) if name in event.before else None
+        changes.append((FIELD_LABELS.get(name, name), shown_before, _display(name, after)))
     return changes
 
 

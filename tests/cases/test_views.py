@@ -330,6 +330,8 @@ def test_the_dossier_page_shows_details_timeline_and_the_actions_its_state_allow
     assert "Tiếp nhận" in html and "Có kết quả" in html  # timeline
     assert 'Trạng thái: <span class="before">Đang giải quyết</span> → <span class="after">Đã có kết quả</span>' in html
     assert '<span class="badge badge-blue">Đúng hạn</span>' in html
+    # The receipt sets the due time for the first time: no struck-out "before".
+    assert 'Ngày hẹn trả: <span class="after">17:00 05/03/2024</span>' in html
     slugs = [item["slug"] for item in response.context["actions"]]
     assert slugs == ["tra-ket-qua", "phan-cong", "sua-ngay"]
     open_slugs = [item["slug"] for item in client.get(f"/ho-so/{dossiers['land'].code}/").context["actions"]]
