@@ -39,6 +39,7 @@ from django.utils import timezone
 from .text import fold
 
 BATCH = 2000
+PROGRESS_EVERY = 5000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_PRINTED_WARNINGS = 200
 
@@ -397,8 +398,10 @@ class Importer:
     columns = ()
     rejected_column = "loi"
 
-    def __init__(self, source, filename=None, *, user=None, keep_rejected=False):
+    def __init__(self, source, filename=None, *, user=None, keep_rejected=False, progress=None):
+        """`progress(rows)` (optional) is called every PROGRESS_EVERY rows read, e.g. to move an upload's bar."""
         self.source = source
+        self.progress = progress
         self.filename = Path(_source_name(source, filename)).name
         self.user = user
         self.keep_rejected = keep_rejected
@@ -445,6 +448,8 @@ class Importer:
         try:
             for line, values in self.sheet.rows:
                 self.result.rows_read += 1
+                if self.progress is not None and self.result.rows_read % PROGRESS_EVERY == 0:
+                    self.progress(self.result.rows_read)
                 if self.keep_rejected:
                     self.raw[line] = values
                 row = {key: values[position] for key, position in keys}
@@ -971,16 +976,23 @@ class DossierImporter(Importer):
         elif unit is None:
             self.refuse(line, col("ma_don_vi"), f"không có đơn vị {unit_code}")
 
-        received, _ = self.moment(line, row, "ngay_tiep_nhan", self.opening, required=True)
-        resolved, _ = self.moment(line, row, "ngay_co_ket_qua", self.closing, not_before=received)
-        returned, _ = self.moment(line, row, "ngay_tra_ket_qua", self.closing, not_before=resolved or received)
-        due, _ = self.moment(line, row, "ngay_hen_tra", self.closing)
+        received, received_timed = self.moment(line, row, "ngay_tiep_nhan", self.opening, required=True)
+        resolved, resolved_timed = self.moment(line, row, "ngay_co_ket_qua", self.closing, not_before=received)
+        returned, returned_timed = self.moment(
+            line, row, "ngay_tra_ket_qua", self.closing, not_before=resolved or received
+        )
+        due, due_timed = self.moment(line, row, "ngay_hen_tra", self.closing)
         tz = self.tz
+
+        def shown(moment, timed):
+            # As the cell gave it: a bare date stays a bare date in the message.
+            return format_moment(moment, tz) if timed else f"{moment.astimezone(tz):%d/%m/%Y}"
+
         if received and resolved and resolved < received:
             self.refuse(
                 line,
                 col("ngay_co_ket_qua"),
-                f"{format_moment(resolved, tz)} trước ngày tiếp nhận {format_moment(received, tz)}",
+                f"{shown(resolved, resolved_timed)} trước ngày tiếp nhận {shown(received, received_timed)}",
             )
         if returned and not resolved and row.get("ngay_co_ket_qua", "") in ("", None):
             self.refuse(line, col("ngay_tra_ket_qua"), "có ngày trả kết quả nhưng chưa có ngày có kết quả")
@@ -988,13 +1000,13 @@ class DossierImporter(Importer):
             self.refuse(
                 line,
                 col("ngay_tra_ket_qua"),
-                f"{format_moment(returned, tz)} trước ngày có kết quả {format_moment(resolved, tz)}",
+                f"{shown(returned, returned_timed)} trước ngày có kết quả {shown(resolved, resolved_timed)}",
             )
         if received and due and due < received:
             self.refuse(
                 line,
                 col("ngay_hen_tra"),
-                f"{format_moment(due, tz)} trước ngày tiếp nhận {format_moment(received, tz)}",
+                f"{shown(due, due_timed)} trước ngày tiếp nhận {shown(received, received_timed)}",
             )
 
         channel = self.choice(line, row, "hinh_thuc_nop", CHANNELS, True, "truc_tiep, truc_tuyen hoặc buu_chinh")

@@ -183,7 +183,7 @@ def test_the_state_follows_the_dates_unless_the_file_names_a_state_the_dates_can
         ({"ngay_tiep_nhan": "16/10/2099 08:00"}, "ngày tiếp nhận: 16/10/2099 08:00 ở tương lai"),
         (
             {"ngay_tiep_nhan": "05/01/2023", "ngay_co_ket_qua": "02/01/2023"},
-            "ngày có kết quả: 02/01/2023 17:00 trước ngày tiếp nhận 05/01/2023 07:00",
+            "ngày có kết quả: 02/01/2023 trước ngày tiếp nhận 05/01/2023",
         ),
         (
             {"ngay_co_ket_qua": "17/10/2023 10:00", "ngay_tra_ket_qua": "17/10/2023 09:00"},
@@ -514,6 +514,14 @@ def test_an_uploaded_file_object_is_read_like_a_file_on_disk(catalogue):
     importer.write()
     assert Dossier.objects.get().code == "HS-001"
     assert not content.closed
+
+
+def test_an_upload_can_follow_the_progress_of_a_large_file(tmp_path, catalogue, monkeypatch):
+    monkeypatch.setattr("cases.exchange.PROGRESS_EVERY", 2)
+    seen = []
+    path = write_csv(tmp_path / "ho_so.csv", [row(ma_ho_so=f"HS-{n}") for n in range(5)])
+    DossierImporter(path, progress=seen.append).validate()
+    assert seen == [2, 4]
 
 
 def test_a_csv_not_in_utf8_is_refused_with_a_hint(tmp_path, catalogue):
