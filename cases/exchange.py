@@ -737,7 +737,6 @@ class ProcedureRow:
 
 class ProcedureImporter(Importer):
     columns = PROCEDURE_COLUMNS
-    name_length = 500
 
     def prepare(self):
         from .models import Field, Procedure
@@ -760,10 +759,6 @@ class ProcedureImporter(Importer):
         name = as_text(row.get("ten_thu_tuc"))
         if not name:
             self.refuse(line, self.col("ten_thu_tuc"), "bắt buộc, đang để trống")
-        elif len(name) > self.name_length:
-            # Some published names are longer than the register allows: keep the start, say so.
-            name = name[: self.name_length - 1].rsplit(" ", 1)[0] + "…"
-            self.warn(line, self.col("ten_thu_tuc"), f"dài hơn {self.name_length} ký tự, đã rút gọn")
         field_name = self.text(line, row, "linh_vuc", 255, required=True)
         days = self._days(line, row.get("thoi_han_ngay", ""))
         online = self.choice(line, row, "muc_do", ONLINE_LEVELS, True, "toan_trinh, mot_phan, khong hoặc 4, 3, 2, 1")
@@ -831,7 +826,7 @@ class ProcedureImporter(Importer):
                 id=pk,
                 code=record.code,
                 name=record.name,
-                search_name=fold(f"{record.code} {record.name}")[:500],
+                search_name=fold(f"{record.code} {record.name}"),
                 field_id=self.fields[value_key(record.field_name)][0],
                 processing_days=record.days,
                 online_level=record.online_level,

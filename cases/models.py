@@ -121,9 +121,10 @@ class Procedure(models.Model):
     """Thủ tục hành chính, with its processing time in working days."""
 
     code = models.CharField("mã thủ tục", max_length=40, unique=True)
-    name = models.CharField("tên thủ tục", max_length=500)
+    # Some published names run past 1.000 characters.
+    name = models.TextField("tên thủ tục")
     # Lower-case name without diacritics, for "dang ky ket hon" to find "Đăng ký kết hôn".
-    search_name = models.CharField(max_length=500, editable=False, default="", db_index=True)
+    search_name = models.TextField(editable=False, default="")
     field = models.ForeignKey(Field, verbose_name="lĩnh vực", on_delete=models.PROTECT, related_name="procedures")
     processing_days = models.PositiveSmallIntegerField("thời hạn giải quyết (ngày làm việc)")
     online_level = models.CharField("mức độ DVC trực tuyến", max_length=12, choices=OnlineLevel.choices)
