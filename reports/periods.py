@@ -53,6 +53,14 @@ class Period:
     def range_text(self):
         return f"từ ngày {self.start:%d/%m/%Y} đến ngày {self.end:%d/%m/%Y}"
 
+    def up_to(self, today):
+        """The part of the period that has happened: a running period ends today (figures as of today)."""
+        if self.end <= today:
+            return self
+        if self.start > today:
+            raise PeriodError(f"Kỳ {self.label} chưa bắt đầu.")
+        return Period(self.start, today, f"{self.label} (đến ngày {today:%d/%m/%Y})", self.kind)
+
     def previous(self):
         """The period of the same length just before this one (same kind for months, quarters, years)."""
         if self.kind == "month":

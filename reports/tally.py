@@ -236,8 +236,12 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
     """The counters for a scope (a unit and everything below it, or everything) and a period.
 
     `units` has one row for every unit in scope (zero rows included) counting that unit's own dossiers;
-    `allowed_units` narrows the units to what a reader may see (access.visible_units).
+    `allowed_units` narrows the units to what a reader may see (access.visible_units). A period still running is
+    counted up to today: open dossiers are then overdue or within deadline as of today.
     """
+    from django.utils import timezone
+
+    period = period.up_to(timezone.localdate())
     units = report_units(scope, allowed_units)
     per_unit, per_field, freezes = figures(period, units)
     unit_rows = [UnitRow(unit, per_unit.get(unit.pk, Counters())) for unit in units.select_related("parent")]

@@ -24,3 +24,11 @@ def freeze_period():
         done.append(stat.label)
     log.info("Chốt số liệu: %s", ", ".join(done) or "không có kỳ mới")
     return done
+
+
+@shared_task(name="reports.weekly_report", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def weekly_report():
+    """Friday morning: each office's letter and figures for the week to MEDIA_ROOT/bao-cao-tuan/, and a short e-mail."""
+    from reports.weekly import write_and_send
+
+    return [path.name for path in write_and_send()]

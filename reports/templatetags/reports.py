@@ -2,6 +2,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
 
+from reports.wording import percent
+
 register = template.Library()
 
 
@@ -16,9 +18,8 @@ def counter_link(value, url=None):
 
 @register.simple_tag
 def rate(value):
-    if value is None:
-        return "—"
-    return f"{number_format(value, decimal_pos=2, force_grouping=True)}%"
+    """The same writing as the letters: 97,51%, 94,2%, 100%."""
+    return percent(value)
 
 
 @register.simple_tag

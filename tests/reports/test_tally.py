@@ -105,3 +105,18 @@ def test_units_are_grouped_by_online_service_like_seed_003(march, units):
     assert sorted(groups["partial"]) == ["DBD-KL", "DBD-PH"]
     assert groups["full"] == [] and groups["zero"] == []
     assert sorted(groups["none"]) == ["DBD", "DBD-KTHT", "DBD-PG"]
+
+
+def test_a_running_period_counts_open_dossiers_as_of_today(march, units):
+    import time_machine
+
+    from tests.conftest import vn
+
+    # On 20/03/2024 the month is still running: it is counted up to that day.
+    with time_machine.travel(vn(2024, 3, 20, 12), tick=False):
+        result = tally(periods.month(2024, 3), scope=units["pu_hong"])
+    assert result.period.end.isoformat() == "2024-03-20"
+    assert result.period.label == "tháng 03/2024 (đến ngày 20/03/2024)"
+    # Open at noon on the 20th: 3 (due 06/03) and 13 (due 15/03) overdue, 11 (due 10/04) within deadline.
+    assert result.totals.in_progress_overdue == 2
+    assert result.totals.in_progress_within_deadline == 1

@@ -1,11 +1,7 @@
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from cases.models import Unit
-from reports import periods, wording
-from reports.tally import tally
+from reports import periods, weekly
 
 
 class Command(BaseCommand):
@@ -23,19 +19,12 @@ class Command(BaseCommand):
             if scope is None:
                 raise CommandError(f"Không có đơn vị mã «{options['unit']}».")
         try:
-            day = periods.parse_day(options["date"]) if options["date"] else timezone.localdate() - timedelta(days=1)
+            day = periods.parse_day(options["date"]) if options["date"] else weekly.default_day()
         except periods.PeriodError as exc:
             raise CommandError(str(exc)) from exc
-        week = tally(periods.week_ending(day), scope=scope, by_field=False)
-        to_date = tally(periods.year_to_date(day), scope=scope, by_field=False)
+        week, to_date = weekly.tallies(day, scope)
         if options["output"]:
-            from reports import docx
-
-            document = docx.letter(week, subject=f"V/v báo cáo kết quả giải quyết TTHC {week.period.label}")
-            document.save(options["output"])
+            weekly.write_letter(week, options["output"])
             self.stdout.write(f"Đã ghi {options['output']}")
             return
-        self.stdout.write(f"TRONG TUẦN ({week.period.range_text})\n")
-        self.stdout.write(wording.text(week) + "\n\n")
-        self.stdout.write(f"LŨY KẾ ({to_date.period.range_text})\n")
-        self.stdout.write(wording.summary(to_date) + "\n")
+        self.stdout.write(weekly.text(week, to_date), ending="")
