@@ -341,6 +341,9 @@ THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+CENTER = Alignment(horizontal="center", vertical="center")
+CHARS_PER_WIDTH = 1.3
+LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
 RATE_FORMAT = "0.00%"
 HEADER_ROW = 4
@@ -348,26 +351,26 @@ PAPER_A4 = "9"  # Worksheet.PAPERSIZE_A4; write-only sheets lack the constant
 
 # (header, width, kind) — kind: text, count, rate. The value of each column comes from the row functions below.
 UNIT_COLUMNS = [
-    ("STT", 6, "count"),
-    ("Mã đơn vị", 12, "text"),
-    ("Tên đơn vị", 34, "text"),
-    ("Cấp", 9, "text"),
-    ("Hồ sơ tiếp nhận (kể cả kỳ trước chuyển qua)", 12, "count"),
-    ("Hồ sơ đã giải quyết", 11, "count"),
-    ("Giải quyết đúng hạn (kể cả trước hạn)", 12, "count"),
-    ("Tỷ lệ đúng hạn", 10, "rate"),
-    ("Giải quyết quá hạn", 10, "count"),
-    ("Đang giải quyết quá hạn (cuối kỳ)", 11, "count"),
-    ("Tiếp nhận trong kỳ", 10, "count"),
-    ("Tiếp nhận trực tuyến", 10, "count"),
-    ("Tỷ lệ trực tuyến", 10, "rate"),
-    ("Hồ sơ đã số hóa", 10, "count"),
-    ("Tỷ lệ số hóa", 10, "rate"),
+    ("STT", 5, "count"),
+    ("Mã đơn vị", 11, "text"),
+    ("Tên đơn vị", 32, "text"),
+    ("Cấp", 7, "text"),
+    ("Hồ sơ tiếp nhận (kể cả kỳ trước chuyển qua)", 11, "count"),
+    ("Hồ sơ đã giải quyết", 9, "count"),
+    ("Giải quyết đúng hạn (kể cả trước hạn)", 10, "count"),
+    ("Tỷ lệ đúng hạn", 9, "rate"),
+    ("Giải quyết quá hạn", 9, "count"),
+    ("Đang giải quyết quá hạn (cuối kỳ)", 10, "count"),
+    ("Tiếp nhận trong kỳ", 9, "count"),
+    ("Tiếp nhận trực tuyến", 9, "count"),
+    ("Tỷ lệ trực tuyến", 9, "rate"),
+    ("Hồ sơ đã số hóa", 9, "count"),
+    ("Tỷ lệ số hóa", 9, "rate"),
     ("Phiếu xin lỗi phải lập (hồ sơ quá hạn)", 11, "count"),
-    ("Phiếu xin lỗi đã lập", 10, "count"),
-    ("Giải trình phải nộp", 10, "count"),
-    ("Giải trình đã nộp", 10, "count"),
-    ("Xếp loại", 24, "text"),
+    ("Phiếu xin lỗi đã lập", 9, "count"),
+    ("Giải trình phải nộp", 9, "count"),
+    ("Giải trình đã nộp", 9, "count"),
+    ("Xếp loại", 22, "text"),
 ]
 OFFICIAL_COLUMNS = [
     ("STT", 6, "count"),
@@ -458,7 +461,7 @@ def _sheet(book, title, columns, heading, subtitle, freeze):
         cell = WriteOnlyCell(sheet, text)
         cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, WRAP_CENTER, BOX
         header.append(cell)
-    sheet.row_dimensions[HEADER_ROW].height = 58
+    sheet.row_dimensions[HEADER_ROW].height = 64
     sheet.append(header)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     return sheet
@@ -485,12 +488,18 @@ def _targets_text():
     )
 
 
+def _lines(text, width):
+    """How many lines a wrapped text takes in a column of this width (Times New Roman 11)."""
+    return -(-len(text) // int(width * CHARS_PER_WIDTH)) if text else 1
+
+
 def _append_rows(sheet, columns, rows):
     kinds = [kind for _, _, kind in columns]
+    widths = [width for _, width, _ in columns]
     count = 0
     for values in rows:
-        cells = []
-        for value, kind in zip(values, kinds, strict=True):
+        cells, lines = [], 1
+        for value, kind, width in zip(values, kinds, widths, strict=True):
             cell = WriteOnlyCell(sheet, value)
             cell.font, cell.border = BODY, BOX
             if kind == "count":
@@ -499,9 +508,14 @@ def _append_rows(sheet, columns, rows):
                 cell.number_format = RATE_FORMAT
             else:
                 cell.alignment = WRAP_LEFT
+                lines = max(lines, _lines(value, width))
             cells.append(cell)
-        sheet.append(cells)
+        cells[0].alignment = CENTER
         count += 1
+        if lines > 1:
+            # Office software does not grow a row for text wrapped by a program: give it the height now.
+            sheet.row_dimensions[HEADER_ROW + count].height = LINE_HEIGHT * lines
+        sheet.append(cells)
     return count
 
 
@@ -517,9 +531,12 @@ def _finish(sheet, columns, count, coloured):
         sheet.conditional_formatting.add(f"{letter}{HEADER_ROW + 1}:{letter}{last_row}", rule)
 
 
+RULE_WIDTH = 120
+
+
 def _rule_sheet(book, appraisal):
     sheet = book.create_sheet("Cách xếp loại")
-    sheet.column_dimensions["A"].width = 120
+    sheet.column_dimensions["A"].width = RULE_WIDTH
     _print_setup(sheet)
     lines = [
         ("CÁCH XẾP LOẠI", TITLE),
@@ -543,9 +560,11 @@ def _rule_sheet(book, appraisal):
         ("", BODY),
         (f"Lập lúc {timezone.localtime():%H:%M ngày %d/%m/%Y} từ Cổng Một cửa.", ITALIC),
     ]
-    for text, font in lines:
+    for row, (text, font) in enumerate(lines, start=1):
         cell = WriteOnlyCell(sheet, text)
         cell.font, cell.alignment = font, Alignment(wrap_text=True, vertical="top")
+        if _lines(text, RULE_WIDTH) > 1:
+            sheet.row_dimensions[row].height = LINE_HEIGHT * _lines(text, RULE_WIDTH)
         sheet.append([cell])
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q
 
 from cases.models import Channel, Dossier, Field, Unit
 from cases.outcome import with_days
+from cases.text import fold
 
 RATE_DIGITS = 2
 
@@ -250,7 +251,9 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
     if by_field:
         field_by_id = Field.objects.in_bulk(list(per_field))
         field_rows = sorted(
-            (FieldRow(field_by_id[pk], counters) for pk, counters in per_field.items()), key=lambda r: r.field.name
+            (FieldRow(field_by_id[pk], counters) for pk, counters in per_field.items()),
+            # Vietnamese order: Đ sorts with D, not after Z.
+            key=lambda r: (fold(r.field.name), r.field.name),
         )
     return Tally(period=period, scope=scope, totals=totals, units=unit_rows, fields=field_rows, freezes=freezes)
 
