@@ -65,6 +65,15 @@ def _body(document, text, indent=True):
     return paragraph
 
 
+def _fix_widths(table, *widths):
+    """Word honours cell widths only with autofit off and every cell of the column set."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
 def letter(tally, subject=None):
     """A Document: the letter the office sends its units about the period's figures."""
     document = Document()
@@ -79,8 +88,8 @@ def letter(tally, subject=None):
     body_top, body_bottom = issuing_body(tally.scope)
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _fix_widths(header, Cm(6.3), Cm(10.2))
     left, right = header.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(9.5)
     _centered(left, body_top, bold=True, first=True)
     if body_bottom:
         _centered(left, body_bottom, bold=True)
@@ -105,10 +114,11 @@ def letter(tally, subject=None):
         _body(document, text)
     _body(document, "Để nâng cao chất lượng giải quyết thủ tục hành chính, yêu cầu các cơ quan, đơn vị thực hiện:")
     for number in (1, 2, 3):
-        _body(document, f"{number}. {BLANK * 5}")
+        _body(document, f"{number}. {'…' * 55}")
     _body(document, "Yêu cầu Thủ trưởng các cơ quan, đơn vị nghiêm túc triển khai thực hiện./.")
 
     footer = document.add_table(rows=1, cols=2)
+    _fix_widths(footer, Cm(7.5), Cm(9.0))
     recipients_cell, signature = footer.rows[0].cells
     paragraph = recipients_cell.paragraphs[0]
     _run(paragraph, "Nơi nhận:", size=12, bold=True, italic=True)
