@@ -131,6 +131,8 @@ ZERO_ONLINE_COMMUNES = (
 HIGH_ONLINE_COMMUNES = ("yen cat", "thanh son", "thanh lam")
 MID_ONLINE_COMMUNES = ("bai tranh", "thanh quan", "binh luong")
 TINY_ONLINE_COMMUNES = ("duc xuyen",)
+# Seed 000's communes, where the demo desk accounts log in.
+DEMO_STAGE = ("pu hong", "keo lom", "phinh giang")
 BAD_ON_TIME = ("dang ky dat dai", "vpdkdd", "dak sor")
 HANGING = ("tai nguyen va moi truong", "tn&mt", "tnmt")
 # An office handles the procedures of its own fields (folded name fragments → folded field fragments).
@@ -427,6 +429,8 @@ class Generator:
             weight *= 0.08  # a district or province committee receives few dossiers itself
         if _has(name, ("dang ky dat dai", "vpdkdd")):
             weight *= 2.5  # the land registry is the busiest desk of a district
+        if commune and _ends_with_place(name, DEMO_STAGE):
+            weight = max(weight, rng.uniform(1.8, 2.6))  # the demo logins work here: not a quiet commune
         # Online: a few units mostly online, many low, some none at all.
         draw = rng.random()
         if draw < 0.12:
