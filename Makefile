@@ -19,8 +19,8 @@ migrate: install
 # Fixtures, demo dossiers and one account per role (idempotent: a second `make run` keeps the data).
 demo: migrate
 	$(BIN)/python manage.py load_fixtures
-	$(BIN)/python manage.py seed_demo --dossiers $(DEMO_DOSSIERS) --seed 1 --if-empty
 	$(BIN)/python manage.py demo_accounts
+	$(BIN)/python manage.py seed_demo --dossiers $(DEMO_DOSSIERS) --seed 1 --if-empty
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
