@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -114,6 +115,9 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A Redis that is down or hung must not hold a desk request: fail within seconds, the beat retries the work.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     _broker_dir = VAR_DIR / "broker"
@@ -137,7 +141,29 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Times are Asia/Ho_Chi_Minh (CELERY_TIMEZONE). Every job is idempotent, so a run missed or repeated is harmless.
+CELERY_BEAT_SCHEDULE = {
+    "cases.flag_overdue every 15 minutes": {
+        "task": "cases.flag_overdue",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},  # a backlog after an outage collapses into the next run
+    },
+    "cases.flag_overdue after midnight": {"task": "cases.flag_overdue", "schedule": crontab(hour=0, minute=5)},
+    "reports.freeze_period on the 1st and the 15th": {
+        "task": "reports.freeze_period",
+        "schedule": crontab(hour=0, minute=30, day_of_month="1,15"),
+    },
+    "reports.weekly_report on Friday morning": {
+        "task": "reports.weekly_report",
+        "schedule": crontab(hour=7, minute=30, day_of_week="fri"),
+    },
+    "cases.send_digests at the start of the working day": {
+        "task": "cases.send_digests",
+        "schedule": crontab(hour=6, minute=45, day_of_week="mon-sat"),  # the task skips days off, works make-up days
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua@localhost")
