@@ -92,6 +92,7 @@ class DossierActions:
                 with transaction.atomic():
                     dossier.save()
                     dossier._record("received", by, received_at, after=dossier._snapshot("state", "due_at"))
+                    dossier._flag_if_overdue()
                 return dossier
             except IntegrityError:
                 # Two desks numbering the same day at once: take the next number. A given code is the user's.
@@ -201,6 +202,45 @@ class DossierActions:
         if self.overdue_since and self.due_at > timezone.now():
             self.overdue_since = None
         self._save_and_record("corrected", by, timezone.now(), before, reason=reason.strip())
+        self._flag_if_overdue()
+
+    @_step
+    def issue_apology(self, *, by, reason, new_due_at, at=None):
+        """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): for a late or overdue dossier, once only.
+
+        The due time stays as it was: the figures keep the dossier late; the new return date is the apology's.
+        """
+        from .models import Apology
+        from .outcome import LATE, OPEN_OVERDUE, outcome_of
+
+        at = self._check_time(at)
+        existing = Apology.objects.filter(dossier=self).first()
+        if existing is not None:
+            raise ActionRefused(
+                f"Hồ sơ đã có phiếu xin lỗi, hẹn lại ngày trả kết quả lập lúc {_fmt(existing.issued_at)} (hẹn trả"
+                f" {_fmt(existing.new_due_at)}); ngày trả kết quả chỉ được hẹn lại một lần."
+            )
+        if outcome_of(self, now=at) not in (LATE, OPEN_OVERDUE):
+            raise ActionRefused(
+                f"Hồ sơ hẹn trả {_fmt(self.due_at)}, không giải quyết quá hạn: không lập phiếu xin lỗi, hẹn lại."
+            )
+        if not (reason or "").strip():
+            raise ActionRefused("Cần ghi lý do chậm trả kết quả.")
+        if new_due_at is None:
+            raise ActionRefused("Cần ghi ngày hẹn trả kết quả mới.")
+        if new_due_at <= self.due_at:
+            raise ActionRefused(f"Ngày hẹn trả mới {_fmt(new_due_at)} phải sau ngày hẹn trả cũ {_fmt(self.due_at)}.")
+        if new_due_at < at:
+            raise ActionRefused(f"Ngày hẹn trả mới {_fmt(new_due_at)} đã qua.")
+        apology = Apology.objects.create(
+            dossier=self, reason=reason.strip(), previous_due_at=self.due_at, new_due_at=new_due_at, issued_at=at,
+            issued_by=by,
+        )  # fmt: skip
+        self._record(
+            "apology", by, at, before={"due_at": _stamp(self.due_at)}, after={"new_due_at": _stamp(new_due_at)},
+            reason=apology.reason,
+        )  # fmt: skip
+        return apology
 
     # --- helpers ----------------------------------------------------------------------------------
     def _stop_clock(self, pause_kind, event_kind, by, at, reason, missing_papers):
@@ -229,6 +269,15 @@ class DossierActions:
             stop.working_seconds = work_calendar.working_seconds_between(started, at)
             stop.save(update_fields=["ended_at", "working_seconds"])
         self._save_and_record(event_kind, by, at, before)
+        self._flag_if_overdue()
+
+    def _flag_if_overdue(self):
+        """A step left the dossier open past its due time (back-dated entry, corrected date): flag it after commit
+        instead of at the next scheduled run; a broker that is down only delays that (cases.tasks.enqueue)."""
+        if self.state in OPEN and self.overdue_since is None and self.due_at < timezone.now():
+            from .tasks import enqueue, flag_overdue
+
+            enqueue(flag_overdue)
 
     def _due_after(self, work_calendar, due_at, pause_kind, stopped_at, resumed_at):
         # Only a supplement request may restart the whole time (SUPPLEMENT_CLOCK); a pause always resumes.
