@@ -188,5 +188,29 @@ if SUPPLEMENT_CLOCK not in {"resume", "restart"}:
     raise ImproperlyConfigured("SUPPLEMENT_CLOCK must be 'resume' or 'restart'")
 TARGET_ON_TIME_RATE = env_float("TARGET_ON_TIME_RATE", 95.0)
 TARGET_ONLINE_RATE = env_float("TARGET_ONLINE_RATE", 70.0)
+# --- BEGIN APPRAISAL_RULES (Nội vụ's rating; reports/appraisal.py) ---------------------------------
+# Ordered (label, conditions); the first rule whose conditions all hold wins, an empty one catches the rest.
+# Conditions: min_on_time_rate, min_online_rate, min_digitized_rate (%), max_late, max_overdue,
+# max_unanswered_explanations, max_unissued_apologies (counts). APPRAISAL_RULES_JSON (a JSON list of
+# [label, {conditions}]) replaces the default.
+APPRAISAL_RULES = [
+    ("Hoàn thành xuất sắc nhiệm vụ", {"min_on_time_rate": 98, "max_unanswered_explanations": 0, "max_overdue": 0}),
+    ("Hoàn thành tốt nhiệm vụ", {"min_on_time_rate": 95, "max_unanswered_explanations": 0}),
+    ("Hoàn thành nhiệm vụ", {"min_on_time_rate": 90}),
+    ("Không hoàn thành nhiệm vụ", {}),
+]
+if env_str("APPRAISAL_RULES_JSON"):
+    import json as _json
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _rules = _json.loads(env_str("APPRAISAL_RULES_JSON"))
+        APPRAISAL_RULES = [(label, dict(conditions)) for label, conditions in _rules]
+    except (ValueError, TypeError) as _exc:
+        raise ImproperlyConfigured("APPRAISAL_RULES_JSON must be a JSON list of [label, {conditions}]") from _exc
+# Scopes with more units than this are built by a Celery task (reports.build_workbook) instead of streamed.
+APPRAISAL_ASYNC_UNITS = env_int("APPRAISAL_ASYNC_UNITS", 50)
+# --- END APPRAISAL_RULES ------------------------------------------------------------------------------
 # Years of the holidays package copied into the editable calendar.
 CALENDAR_YEARS = (env_int("CALENDAR_FIRST_YEAR", 2018), env_int("CALENDAR_LAST_YEAR", 2030))
