@@ -241,6 +241,8 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     from cases.followup import apology_counts
 
     rule = rules(rule)
+    # As reports.tally does: a running period is counted up to today, open dossiers overdue as of today.
+    period = period.up_to(timezone.localdate())
     progress(5, "Đang tính số liệu các đơn vị")
     result = tally(period, scope=scope, allowed_units=allowed_units, by_field=False)
     units = report_units(scope, allowed_units)
@@ -671,7 +673,7 @@ def _write_job(job_id, **changes):
 
 def start_job(kind, user, scope, period):
     """Queue a background build for `user`; returns the job id (the status page's address)."""
-    job_id = uuid.uuid4().hex
+    job_id = str(uuid.uuid4())
     _write_job(
         job_id,
         kind=kind,

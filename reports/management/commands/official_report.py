@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from cases.models import Unit
 from reports import official, periods
@@ -8,6 +9,7 @@ def period_and_scope(options):
     """The period from --from/--to (dd/mm/yyyy or ISO) and the unit from --unit (everything without it)."""
     try:
         period = periods.date_range(periods.parse_day(options["start"]), periods.parse_day(options["end"]))
+        period.up_to(timezone.localdate())  # a period that has not begun has no figures
     except periods.PeriodError as exc:
         raise CommandError(str(exc)) from exc
     scope = None
