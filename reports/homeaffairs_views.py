@@ -4,6 +4,8 @@ A small scope is built and streamed at once; a large one is built by the Celery 
 page shows its progress, then downloaded by the user who asked for it (and nobody else).
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -17,6 +19,8 @@ from reports.tally import report_units
 from reports.views import XLSX
 
 ROLES = {Role.HOME_AFFAIRS, Role.OFFICE, Role.ADMIN}
+# A job nobody has picked up by then means no worker is running: say so instead of polling forever in silence.
+STALLED_AFTER = timedelta(minutes=2)
 
 
 def _scope(user, code):
@@ -49,6 +53,7 @@ def index(request):
     error = None
     try:
         period = periods.from_params(params, today)
+        period.up_to(today)  # a period that has not begun has no figures
     except periods.PeriodError as exc:
         period, error = periods.from_params({}, today), str(exc)
     kind = params.get("bieu")
@@ -92,7 +97,10 @@ def _own_job(request, job_id):
 
 def job(request, job_id):
     status = _own_job(request, job_id)
-    response = render(request, "reports/homeaffairs_job.html", {"job": status, "job_id": job_id.hex})
+    waited = timezone.now() - datetime.fromisoformat(status["created_at"])
+    stalled = status["state"] == "queued" and waited > STALLED_AFTER
+    context = {"job": status, "job_id": str(job_id), "stalled": stalled}
+    response = render(request, "reports/homeaffairs_job.html", context)
     if status["state"] in ("queued", "running"):
         response["Refresh"] = "3"  # the browser asks again in 3 s; no script needed on offline intranets
     return response
