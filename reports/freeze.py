@@ -5,6 +5,7 @@ live; reports.tally.compose joins the parts. A statistical period (15th–14th) 
 """
 
 import calendar as month_calendar
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Sum
@@ -33,55 +34,66 @@ class FreezeRefused(ValueError):
     """A freeze the rules do not allow; the message is Vietnamese."""
 
 
-def _is_month_aligned(period):
-    return period.start.day == 1 and period.end.day == month_calendar.monthrange(period.end.year, period.end.month)[1]
+def _pieces(period):
+    """The period cut at month boundaries: [(part, whole month?)]; a partial first or last month is not whole."""
+    pieces, start = [], period.start
+    while start <= period.end:
+        last_of_month = start.replace(day=month_calendar.monthrange(start.year, start.month)[1])
+        end = min(last_of_month, period.end)
+        whole = start.day == 1 and end == last_of_month
+        pieces.append((periods.month(start.year, start.month) if whole else periods.date_range(start, end), whole))
+        start = end + timedelta(days=1)
+    return pieces
 
 
 def segments(period):
-    """[(part, freeze or None)] covering the period in order: frozen months alone, unfrozen months in runs."""
+    """[(part, freeze or None)] covering the period in order: each frozen month alone, everything else in live runs.
+
+    A running year (01/01 to today) is its frozen months plus the current month so far, computed live.
+    """
     if period.start.day == 15 and period.end.day == 14:
-        freeze = Freeze.objects.filter(kind=FreezeKind.STAT_MONTH, start=period.start, end=period.end, current=True)
-        found = freeze.first()
+        found = Freeze.objects.filter(
+            kind=FreezeKind.STAT_MONTH, start=period.start, end=period.end, current=True
+        ).first()
         if found:
             return [(period, found)]
-    if not _is_month_aligned(period):
-        return [(period, None)]
-    months = periods.months_before(
-        period.end, (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
-    )
-    frozen = {
-        freeze.start: freeze
-        for freeze in Freeze.objects.filter(kind=FreezeKind.MONTH, current=True, start__in=[m.start for m in months])
-    }
+    pieces = _pieces(period)
+    whole_starts = [part.start for part, whole in pieces if whole]
+    frozen = {}
+    if whole_starts:
+        frozen = {
+            freeze.start: freeze
+            for freeze in Freeze.objects.filter(kind=FreezeKind.MONTH, current=True, start__in=whole_starts)
+        }
     result, run = [], []
-    for month in months:
-        freeze = frozen.get(month.start)
+    for part, whole in pieces:
+        freeze = frozen.get(part.start) if whole else None
         if freeze is None:
-            run.append(month)
+            run.append(part)
             continue
         if run:
             result.append((periods.date_range(run[0].start, run[-1].end), None))
             run = []
-        result.append((month, freeze))
+        result.append((part, freeze))
     if run:
         result.append((periods.date_range(run[0].start, run[-1].end), None))
     return result
 
 
-def frozen_figures(freezes, units, key):
-    """{freeze id: {unit or field id: Counters}} for the given freezes, summed in the database (one query)."""
+def frozen_figures(freezes, units, keys):
+    """{freeze id: {key tuple: Counters}} for the given freezes, summed in the database by `keys` (one query)."""
     from reports.tally import Counters
 
     rows = (
         FrozenFigures.objects.filter(freeze__in=[f.pk for f in freezes], unit__in=units.values("pk"))
-        .values("freeze_id", key)
+        .values("freeze_id", *keys)
         .order_by()
-        .annotate(**{name: Sum(name) for name in FROZEN_COUNTERS})
+        .annotate(**{f"sum_{name}": Sum(name) for name in FROZEN_COUNTERS})
     )
     result = {freeze.pk: {} for freeze in freezes}
     for row in rows:
-        freeze_id, group = row.pop("freeze_id"), row.pop(key)
-        result[freeze_id][group] = Counters(**row)
+        key = tuple(row[name] for name in keys)
+        result[row["freeze_id"]][key] = Counters(**{name: row[f"sum_{name}"] for name in FROZEN_COUNTERS})
     return result
 
 
@@ -114,9 +126,10 @@ def freeze(period, kind=FreezeKind.MONTH, by=None, reason=""):
                 freeze=created,
                 unit_id=unit_id,
                 field_id=field_id,
+                online_level=online_level,
                 **{name: getattr(counters, name) for name in FROZEN_COUNTERS},
             )
-            for (unit_id, field_id), counters in figures.items()
+            for (unit_id, field_id, online_level), counters in figures.items()
         ),
         batch_size=2000,
     )

@@ -44,11 +44,13 @@ class Freeze(models.Model):
 
 
 class FrozenFigures(models.Model):
-    """The counters of one unit and one field for a frozen period; zero rows are not stored."""
+    """The counters of one unit, field and online level for a frozen period; zero rows are not stored."""
 
     freeze = models.ForeignKey(Freeze, on_delete=models.PROTECT, related_name="figures")
     unit = models.ForeignKey("cases.Unit", on_delete=models.PROTECT, related_name="+")
     field = models.ForeignKey("cases.Field", on_delete=models.PROTECT, related_name="+")
+    # The procedures' online level, so the online-service groups (seed 003) read frozen months too.
+    online_level = models.CharField(max_length=12, default="")
     received_in_period = models.PositiveIntegerField(default=0)
     carried_over = models.PositiveIntegerField(default=0)
     received_online = models.PositiveIntegerField(default=0)

@@ -112,12 +112,19 @@ def behind(queryset, period, counter):
 
 
 def relevant(queryset, period):
-    """The dossiers a period's counters can touch: received before its end, still open at its start."""
-    return (
-        queryset.filter(received_at__lt=period.end_at)
-        .exclude(resolved_at__lt=period.start_at)
-        .exclude(ended_at__lt=period.start_at)
+    """The dossiers a period's counters can touch: received before its end, not resolved or ended before its start.
+
+    Written as an OR of conditions each served by an index (received, resolved, open dossiers), so a month out
+    of years of history reads only its own rows.
+    """
+    start, end = period.start_at, period.end_at
+    touches = (
+        Q(received_at__gte=start)
+        | Q(resolved_at__gte=start)
+        | Q(resolved_at__isnull=True, ended_at__isnull=True)
+        | Q(ended_at__gte=start)
     )
+    return queryset.filter(touches, received_at__lt=end).exclude(resolved_at__lt=start).exclude(ended_at__lt=start)
 
 
 def report_units(scope=None, allowed_units=None):
@@ -129,17 +136,13 @@ def report_units(scope=None, allowed_units=None):
 
 
 def live_figures(period, units):
-    """{(unit id, field id): Counters} computed from the dossiers, in one aggregate query."""
+    """{(unit id, field id, online level): Counters} computed from the dossiers, in one aggregate query."""
     dossiers = Dossier.objects.filter(unit__in=units.values("pk"))
-    rows = (
-        with_days(relevant(dossiers, period))
-        .values("unit_id", "procedure__field_id")
-        .order_by()
-        .annotate(**_aggregates(period))
-    )
+    keys = ("unit_id", "procedure__field_id", "procedure__online_level")
+    rows = with_days(relevant(dossiers, period)).values(*keys).order_by().annotate(**_aggregates(period))
     result = {}
     for row in rows:
-        key = (row.pop("unit_id"), row.pop("procedure__field_id"))
+        key = tuple(row.pop(name) for name in keys)
         result[key] = Counters(**row)
     return result
 
@@ -176,30 +179,36 @@ def compose(segments):
     return result
 
 
-def figures(period, units):
-    """(per unit, per field, freezes) for the period: frozen months read from their freeze, the rest live."""
+# Each report reads the figures by one or more of these groupings ("dimensions").
+DIMENSIONS = {"unit": (0,), "field": (1,), "unit_level": (0, 2)}
+FROZEN_KEYS = {"unit": ("unit_id",), "field": ("field_id",), "unit_level": ("unit_id", "online_level")}
+
+
+def figures(period, units, dimensions=("unit", "field")):
+    """({dimension: {key: Counters}}, freezes): frozen months read from their freeze, the rest live, composed."""
     from reports.freeze import frozen_figures, segments
 
     parts = segments(period)
     freezes = [freeze for _, freeze in parts if freeze is not None]
-    frozen_units = frozen_figures(freezes, units, "unit_id") if freezes else {}
-    frozen_fields = frozen_figures(freezes, units, "field_id") if freezes else {}
-    unit_parts, field_parts = [], []
+    frozen = {dim: frozen_figures(freezes, units, FROZEN_KEYS[dim]) for dim in dimensions} if freezes else {}
+    composed = {dim: [] for dim in dimensions}
     for part, freeze in parts:
-        if freeze is None:
-            pairs = live_figures(part, units)
-            unit_parts.append(_sum_by(pairs, 0))
-            field_parts.append(_sum_by(pairs, 1))
-        else:
-            unit_parts.append(frozen_units[freeze.pk])
-            field_parts.append(frozen_fields[freeze.pk])
-    return compose(unit_parts), compose(field_parts), freezes
+        live = live_figures(part, units) if freeze is None else None
+        for dim in dimensions:
+            composed[dim].append(_sum_by(live, DIMENSIONS[dim]) if freeze is None else frozen[dim][freeze.pk])
+    return {dim: _single_keys(compose(pieces)) for dim, pieces in composed.items()}, freezes
 
 
-def _sum_by(pairs, position):
+def _single_keys(figures_by_key):
+    """(7,) → 7, so one-column groupings are keyed by the plain id."""
+    return {key[0] if len(key) == 1 else key: counters for key, counters in figures_by_key.items()}
+
+
+def _sum_by(figures_by_key, positions):
     result = {}
-    for key, counters in pairs.items():
-        result[key[position]] = result.get(key[position], Counters()) + counters
+    for key, counters in figures_by_key.items():
+        group = tuple(key[position] for position in positions)
+        result[group] = result.get(group, Counters()) + counters
     return result
 
 
@@ -223,6 +232,8 @@ class Tally:
     units: list
     fields: list
     freezes: list = None
+    # {(unit id, online level): Counters}, for the online-service groups.
+    unit_levels: dict = None
 
     def units_with_late_or_overdue(self):
         return [row for row in self.units if row.counters.has_late_or_overdue]
@@ -244,7 +255,8 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
 
     period = period.up_to(timezone.localdate())
     units = report_units(scope, allowed_units)
-    per_unit, per_field, freezes = figures(period, units)
+    by, freezes = figures(period, units, ("unit", "field", "unit_level") if by_field else ("unit",))
+    per_unit, per_field = by["unit"], by.get("field", {})
     unit_rows = [UnitRow(unit, per_unit.get(unit.pk, Counters())) for unit in units.select_related("parent")]
     totals = sum((row.counters for row in unit_rows), Counters())
     field_rows = []
@@ -255,7 +267,15 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
             # Vietnamese order: Đ sorts with D, not after Z.
             key=lambda r: (fold(r.field.name), r.field.name),
         )
-    return Tally(period=period, scope=scope, totals=totals, units=unit_rows, fields=field_rows, freezes=freezes)
+    return Tally(
+        period=period,
+        scope=scope,
+        totals=totals,
+        units=unit_rows,
+        fields=field_rows,
+        freezes=freezes,
+        unit_levels=by.get("unit_level"),
+    )
 
 
 # --- the 12-month trend -------------------------------------------------------------------------------
@@ -294,9 +314,9 @@ def trend(last_month, scope=None, allowed_units=None, months=12):
     window = date_range(months_list[0].start, months_list[-1].end)
     parts = segments(window)
     freezes = [freeze for _, freeze in parts if freeze is not None]
-    for freeze_id, per_unit in (frozen_figures(freezes, units, "field_id") if freezes else {}).items():
+    for freeze_id, totals in (frozen_figures(freezes, units, ()) if freezes else {}).items():
         freeze = next(f for f in freezes if f.pk == freeze_id)
-        total = sum(per_unit.values(), Counters())
+        total = totals.get((), Counters())
         point = points[freeze.start]
         point.received, point.received_online = total.received_in_period, total.received_online
         point.resolved, point.resolved_timely = total.resolved_total, total.resolved_early + total.resolved_on_time
@@ -345,41 +365,32 @@ ONLINE_GROUPS = [
 ]
 
 
-def online_groups(period, scope=None, allowed_units=None):
-    """Units grouped the way seed 003 groups communes, from the dossiers they received in the period.
+def online_groups(result):
+    """Units grouped the way seed 003 groups communes, from what they received in the tally's period.
 
     Returns [(key, label, [(unit, online count, received count of online-capable procedures)])].
     """
     from cases.models import OnlineLevel
 
-    units = report_units(scope, allowed_units)
-    dossiers = Dossier.objects.filter(
-        unit__in=units.values("pk"), received_at__gte=period.start_at, received_at__lt=period.end_at
-    )
-    rows = (
-        dossiers.exclude(procedure__online_level=OnlineLevel.NONE)
-        .values("unit_id", "procedure__online_level")
-        .order_by()
-        .annotate(received=Count("id"), online=Count("id", filter=Q(channel=Channel.ONLINE)))
-    )
     per_unit = {}
-    for row in rows:
-        entry = per_unit.setdefault(row["unit_id"], {"received": 0, "online": 0, "full": 0})
-        entry["received"] += row["received"]
-        entry["online"] += row["online"]
-        if row["procedure__online_level"] == OnlineLevel.FULL:
-            entry["full"] += row["online"]
+    for (unit_id, level), counters in (result.unit_levels or {}).items():
+        if level == OnlineLevel.NONE or not counters.received_in_period:
+            continue
+        entry = per_unit.setdefault(unit_id, {"received": 0, "online": 0, "full": 0})
+        entry["received"] += counters.received_in_period
+        entry["online"] += counters.received_online
+        if level == OnlineLevel.FULL:
+            entry["full"] += counters.received_online
     groups = {key: [] for key, _ in ONLINE_GROUPS}
-    for unit in units:
-        entry = per_unit.get(unit.pk)
+    for row in result.units:
+        entry = per_unit.get(row.unit.pk)
         if entry is None:
-            key = "none"
-            entry = {"received": 0, "online": 0}
+            key, entry = "none", {"received": 0, "online": 0}
         elif entry["full"]:
             key = "full"
         elif entry["online"]:
             key = "partial"
         else:
             key = "zero"
-        groups[key].append((unit, entry["online"], entry["received"]))
+        groups[key].append((row.unit, entry["online"], entry["received"]))
     return [(key, label, groups[key]) for key, label in ONLINE_GROUPS]

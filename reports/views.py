@@ -98,7 +98,7 @@ def dashboard(request):
             "total_links": {name: _list_link(period, result.scope, name, subtree=True) for name in COUNTER_NAMES},
             "chart": chart,
             "late_units": wording.late_units(result),
-            "online_groups": online_groups(period, result.scope, visible),
+            "online_groups": online_groups(result),
             "paragraphs": wording.paragraphs(result),
             "scopes": visible.order_by("path"),
             "query": query,

@@ -101,7 +101,8 @@ def test_the_trend_counts_each_month_in_three_queries(march, units, django_asser
 def test_units_are_grouped_by_online_service_like_seed_003(march, units):
     from reports.tally import online_groups
 
-    groups = {key: [unit.code for unit, *_ in members] for key, _, members in online_groups(march, units["district"])}
+    result = tally(march, scope=units["district"])
+    groups = {key: [unit.code for unit, *_ in members] for key, _, members in online_groups(result)}
     # Pú Hồng and Keo Lôm have online dossiers, of partial-online procedures only.
     assert sorted(groups["partial"]) == ["DBD-KL", "DBD-PH"]
     assert groups["full"] == [] and groups["zero"] == []
