@@ -920,6 +920,11 @@ class DossierRow:
 class DossierImporter(Importer):
     columns = DOSSIER_COLUMNS
 
+    def __init__(self, *args, allowed_units=None, **kwargs):
+        """`allowed_units`: ids of the units the uploader may write for (the browser's scope check); None = all."""
+        super().__init__(*args, **kwargs)
+        self.allowed_units = None if allowed_units is None else frozenset(allowed_units)
+
     def prepare(self):
         from .calendar import calendar
         from .models import Procedure, Unit
@@ -949,7 +954,8 @@ class DossierImporter(Importer):
             return None, False
         if not timed and not_before is not None and moment.date() == not_before.date() and moment < not_before:
             moment = not_before
-        if moment > self.latest:
+        # A due date of an open dossier lies ahead by nature; the dates of what happened cannot.
+        if moment > self.latest and key != "ngay_hen_tra":
             self.refuse(line, self.col(key), f"{format_moment(moment, self.tz)} ở tương lai")
         return moment, timed
 
@@ -970,6 +976,8 @@ class DossierImporter(Importer):
             self.refuse(line, col("ma_don_vi"), "bắt buộc, đang để trống")
         elif unit is None:
             self.refuse(line, col("ma_don_vi"), f"không có đơn vị {unit_code}")
+        elif self.allowed_units is not None and unit[1] not in self.allowed_units:
+            self.refuse(line, col("ma_don_vi"), f"đơn vị {unit_code} ngoài phạm vi của bạn")
 
         received, received_timed = self.moment(line, row, "ngay_tiep_nhan", self.opening, required=True)
         resolved, resolved_timed = self.moment(line, row, "ngay_co_ket_qua", self.closing, not_before=received)
@@ -1099,6 +1107,10 @@ class DossierImporter(Importer):
             old = self.existing.get(record.code)
             if old is None:
                 self.creates.append(record)
+                continue
+            if self.allowed_units is not None and old["unit_id"] not in self.allowed_units:
+                # The code is taken by a dossier the uploader may not touch (nor learn the unit of).
+                self.refuse(record.line, self.col("ma_ho_so"), f"{record.code} đã có ở đơn vị ngoài phạm vi của bạn")
                 continue
             new = self._merge(record, old)
             if new is None:
