@@ -3,10 +3,31 @@
 import django_filters
 from django import forms
 
+from reports import periods
+from reports.tally import COUNTER_NAMES, behind
+
 from . import access, outcome
 from .models import Channel, Field, Procedure, State, Unit
 
 DATE_HINT = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}
+
+# The dashboard's numbers, as the line above the list names them.
+COUNTER_LABELS = {
+    "received_total": "Hồ sơ tiếp nhận (gồm kỳ trước chuyển qua)",
+    "received_in_period": "Hồ sơ tiếp nhận trong kỳ",
+    "carried_over": "Hồ sơ kỳ trước chuyển qua",
+    "received_online": "Hồ sơ tiếp nhận trực tuyến",
+    "received_direct": "Hồ sơ tiếp nhận trực tiếp",
+    "received_postal": "Hồ sơ tiếp nhận qua bưu chính",
+    "resolved_total": "Hồ sơ đã giải quyết",
+    "resolved_early": "Hồ sơ đã giải quyết trước hạn",
+    "resolved_on_time": "Hồ sơ đã giải quyết đúng hạn",
+    "resolved_late": "Hồ sơ đã giải quyết quá hạn",
+    "in_progress_total": "Hồ sơ đang giải quyết",
+    "in_progress_within_deadline": "Hồ sơ đang giải quyết trong hạn",
+    "in_progress_overdue": "Hồ sơ đang giải quyết quá hạn",
+}
+assert set(COUNTER_LABELS) == set(COUNTER_NAMES), "every counter of reports.tally needs its Vietnamese name"
 
 
 def _visible_units(request):
@@ -21,7 +42,14 @@ class UnitChoiceFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
+        if self.exact_with_counter and self.parent.form.cleaned_data.get("so_lieu"):
+            # A dashboard row counts that unit's own dossiers (its totals link with trong_don_vi instead).
+            return qs.filter(unit=value)
         return qs.filter(unit__path__startswith=value.path)
+
+    def __init__(self, *args, exact_with_counter=False, **kwargs):
+        self.exact_with_counter = exact_with_counter
+        super().__init__(*args, **kwargs)
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -32,6 +60,18 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             return qs
         ordering = [self.get_ordering_value(param) for param in value]
         return qs.order_by(*ordering, "-pk" if ordering[0].startswith("-") else "pk")
+
+
+class DossierFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        if data.get("so_lieu"):
+            start, end = data.get("ky_tu"), data.get("ky_den")
+            if not (start and end):
+                self.add_error("so_lieu", "Cần cả ngày đầu (ky_tu) và ngày cuối (ky_den) của kỳ.")
+            elif end < start:
+                self.add_error("ky_den", f"Ngày cuối kỳ {end:%d/%m/%Y} trước ngày đầu {start:%d/%m/%Y}.")
+        return data
 
 
 class DossierFilter(django_filters.FilterSet):
@@ -59,7 +99,16 @@ class DossierFilter(django_filters.FilterSet):
     open = django_filters.BooleanFilter(
         label="Chỉ hồ sơ đang giải quyết", method="filter_open", widget=forms.CheckboxInput
     )
-    unit = UnitChoiceFilter(label="Đơn vị", queryset=_visible_units, empty_label="Tất cả đơn vị được xem")
+    unit = UnitChoiceFilter(
+        label="Đơn vị", queryset=_visible_units, empty_label="Tất cả đơn vị được xem", exact_with_counter=True
+    )
+    # The dashboard's links: the dossiers behind one number (reports.tally.behind), for a period and a scope.
+    so_lieu = django_filters.ChoiceFilter(
+        label="Số liệu", choices=list(COUNTER_LABELS.items()), method="filter_counter", widget=forms.HiddenInput
+    )
+    ky_tu = django_filters.DateFilter(label="Kỳ từ ngày", method="filter_nothing", widget=forms.HiddenInput)
+    ky_den = django_filters.DateFilter(label="Kỳ đến ngày", method="filter_nothing", widget=forms.HiddenInput)
+    trong_don_vi = UnitChoiceFilter(label="Trong đơn vị", queryset=_visible_units, widget=forms.HiddenInput)
     sort = StableOrderingFilter(
         label="Sắp xếp",
         fields=(
@@ -75,6 +124,43 @@ class DossierFilter(django_filters.FilterSet):
             "applicant_name": "Người nộp",
         },
     )
+
+    @property
+    def period(self):
+        """The counter's period when the list shows the dossiers behind a number, else None."""
+        if not self.is_bound or not self.form.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if not data.get("so_lieu"):
+            return None
+        return periods.date_range(data["ky_tu"], data["ky_den"])
+
+    def filter_counter(self, queryset, name, value):
+        period = self.period
+        return behind(queryset, period, value) if value and period else queryset
+
+    def filter_nothing(self, queryset, name, value):
+        # Read by filter_counter: a period alone narrows nothing.
+        return queryset
+
+    def counter_caption(self):
+        """What the list shows, in words: "Hồ sơ đã giải quyết quá hạn, từ ngày … đến ngày … — UBND xã Pú Hồng"."""
+        period = self.period
+        if period is None:
+            return ""
+        data = self.form.cleaned_data
+        if data.get("unit"):
+            where = data["unit"].name
+            if data.get("trong_don_vi") and data["trong_don_vi"] != data["unit"]:
+                where += f" (trong {data['trong_don_vi'].name})"
+        elif data.get("trong_don_vi"):
+            where = f"{data['trong_don_vi'].name} và các đơn vị trực thuộc"
+        else:
+            where = "tất cả đơn vị bạn được xem"
+        return f"{COUNTER_LABELS[data['so_lieu']]}, {period.range_text} — {where}"
+
+    class Meta:
+        form = DossierFilterForm
 
     def filter_overdue(self, queryset, name, value):
         # An unticked box means "all", not "not overdue".

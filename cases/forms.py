@@ -152,3 +152,42 @@ def handlers_for(unit):
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+# --- dossier files uploaded in the browser ---------------------------------------------------------------------
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Tệp hồ sơ (CSV hoặc XLSX)",
+        help_text="Dòng 1 là tiêu đề cột theo định dạng trao đổi (ma_ho_so, ma_thu_tuc, ma_don_vi …); tối đa 50 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv", "data-max-bytes": "52428800"}),
+    )
+
+    def clean_file(self):
+        from .imports import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
+
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith(ALLOWED_SUFFIXES):
+            if name.endswith(".xls"):
+                raise forms.ValidationError("Tệp .xls (Excel 97-2003) không đọc được: hãy lưu lại dạng .xlsx hoặc CSV.")
+            raise forms.ValidationError("Chỉ nhận tệp CSV hoặc XLSX.")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"Tệp nặng {upload.size // (1024 * 1024)} MB, tối đa 50 MB.")
+        if upload.size == 0:
+            raise forms.ValidationError("Tệp trống.")
+        head = upload.read(8192)
+        upload.seek(0)
+        # The content must be what the name says: an XLSX is a zip; a CSV is text.
+        if name.endswith(".xlsx") and not head.startswith(b"PK\x03\x04"):
+            raise forms.ValidationError("Tệp không phải XLSX thật (có thể là tệp khác bị đổi đuôi).")
+        if name.endswith(".csv") and b"\x00" in head:
+            raise forms.ValidationError("Tệp không phải CSV dạng văn bản (có thể là tệp khác bị đổi đuôi).")
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    skip_invalid = forms.BooleanField(
+        label="Bỏ qua dòng lỗi",
+        required=False,
+        help_text="Nhập các dòng hợp lệ; các dòng bị từ chối được ghi vào tệp «loi» để tải về, sửa và nhập lại.",
+    )

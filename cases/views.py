@@ -1,30 +1,46 @@
 """The desk's pages. Every page starts from cases.access; every change is a Dossier method."""
 
+import csv
+import io
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import access, outcome
+from . import access, exchange, imports, outcome
 from .actions import ActionRefused
 from .calendar import calendar
 from .filters import DossierFilter
-from .forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, StepForm, SupplementForm
-from .models import OPEN_STATES, Dossier, EventKind, PauseKind, Procedure, State
+from .forms import (
+    AssignForm,
+    CorrectDateForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    ReasonForm,
+    ReceiveForm,
+    StepForm,
+    SupplementForm,
+)
+from .models import OPEN_STATES, Dossier, EventKind, ImportStatus, PauseKind, Procedure, State
 from .templatetags.portal import long_datetime
 from .text import fold
 
 PAGE_SIZE = 50
 TODAY_LIST_SIZE = 10
 SEARCH_LIMIT = 15
+JOB_HISTORY = 20
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- Hôm nay ----------------------------------------------------------------------------------------
@@ -178,13 +194,169 @@ def form_03(request, code):
 
 
 # --- Danh sách hồ sơ ---------------------------------------------------------------------------------
-def dossier_list(request):
+def _filtered_dossiers(request):
+    """The list's filterset and queryset: the screen and its downloads show exactly the same dossiers."""
     base = access.visible_to(request.user).select_related("procedure__field", "unit", "handler")
     filterset = DossierFilter(request.GET or None, queryset=base, request=request)
     # A value outside the user's scope (another unit's id) shows nothing, never the unfiltered list.
     queryset = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+    return filterset, queryset
+
+
+def dossier_list(request):
+    filterset, queryset = _filtered_dossiers(request)
     page = Paginator(outcome.with_outcome(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/dossier_list.html", {"filter": filterset, "page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
+        "download_query": query.urlencode(),
+        "may_upload": imports.may_upload(request.user),
+    }
+    return render(request, "cases/dossier_list.html", context)
+
+
+@require_GET
+def dossier_export(request, fmt):
+    """The list as filtered on screen, in the exchange format's columns: CSV streamed, XLSX through a temp file."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Chỉ tải được CSV hoặc XLSX")
+    _, queryset = _filtered_dossiers(request)
+    name = f"ho-so-{timezone.localdate():%Y%m%d}.{fmt}"
+    rows = exchange.dossier_rows(queryset)
+    if fmt == "csv":
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    # openpyxl's write-only mode needs a seekable target for the zip: rows go to a temp file, never to memory.
+    target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it (and the OS deletes it)
+    exchange.write_xlsx(target, list(exchange.DOSSIER_KEYS), rows, title="Hồ sơ")
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _csv_lines(rows, batch=500):
+    """UTF-8 with a BOM (Excel then shows the Vietnamese letters), a few hundred rows per chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(exchange.DOSSIER_KEYS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if count % batch == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+# --- Nhập hồ sơ từ tệp ---------------------------------------------------------------------------------
+def _require_uploader(user):
+    if not imports.may_upload(user):
+        raise PermissionDenied("Chỉ cán bộ Một cửa và Văn phòng được nhập hồ sơ từ tệp.")
+
+
+def _job_or_404(request, pk):
+    _require_uploader(request.user)
+    return get_object_or_404(imports.jobs_of(request.user), pk=pk)
+
+
+def import_upload(request):
+    _require_uploader(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = imports.create_job(request.user, form.cleaned_data["file"])
+        return redirect("cases:import_job", pk=job.pk)
+    jobs = list(imports.jobs_of(request.user).filter(user=request.user)[:JOB_HISTORY])
+    for job in jobs:
+        job.checking = imports.is_checking(job)
+    return render(request, "cases/import_upload.html", {"form": form, "jobs": jobs, "max_mb": 50})
+
+
+def import_job(request, pk):
+    """One job: checking (progress), the preview and confirmation, importing (progress), the summary."""
+    job = _job_or_404(request, pk)
+    context = {
+        "job": job,
+        "checking": imports.is_checking(job),
+        "sent": imports.was_sent(job),
+        "has_rejected": imports.has_rejected_file(job),
+        "confirm_form": ImportConfirmForm(initial={"skip_invalid": job.skip_invalid}),
+        "problems": [_split_problem(problem) for problem in job.problems],
+        "hidden_problems": len(job.problems) >= imports.KEPT_PROBLEMS,
+    }
+    job.checking = context["checking"]
+    if job.status == ImportStatus.UPLOADED:
+        context["headers"], context["rows"] = imports.preview_rows(job)
+        context["problem_lines"] = {line for line, _ in context["problems"]}
+    return render(request, "cases/import_job.html", context)
+
+
+def _split_problem(problem):
+    """'dòng 17: ngày có kết quả: …' → (17, 'ngày có kết quả: …'); a problem of the whole file has no line."""
+    head, _, rest = problem.partition(": ")
+    if head.startswith("dòng ") and head[5:].isdigit() and rest:
+        return int(head[5:]), rest
+    return "", problem
+
+
+@require_GET
+def import_job_status(request, pk):
+    job = _job_or_404(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "checking": imports.is_checking(job),
+            "sent": imports.was_sent(job),
+            "processed_rows": job.processed_rows,
+            "total_rows": job.total_rows,
+            "progress": min(job.progress, 100),
+            # The page reloads to show the preview or the summary once there is nothing left to wait for.
+            "finished": job.status in (ImportStatus.UPLOADED, ImportStatus.DONE, ImportStatus.FAILED),
+        }
+    )
+
+
+@require_POST
+def import_confirm(request, pk):
+    job = _job_or_404(request, pk)
+    if job.status != ImportStatus.UPLOADED:
+        messages.info(request, "Tệp này đã được xác nhận.")
+        return redirect("cases:import_job", pk=job.pk)
+    form = ImportConfirmForm(request.POST)
+    skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
+    if job.refused_count and not skip_invalid:
+        messages.error(
+            request,
+            "Tệp có dòng lỗi nên chưa nhập gì. Sửa tệp rồi tải lên lại, hoặc chọn «Bỏ qua dòng lỗi» để chỉ nhập các "
+            "dòng hợp lệ.",
+        )
+        return redirect("cases:import_job", pk=job.pk)
+    imports.confirm(job, skip_invalid)
+    return redirect("cases:import_job", pk=job.pk)
+
+
+@require_POST
+def import_retry(request, pk):
+    """Send a job again after the queue could not be reached."""
+    job = _job_or_404(request, pk)
+    if job.status == ImportStatus.QUEUED and not imports.was_sent(job):
+        imports.enqueue(job, check_only=imports.is_checking(job))
+    return redirect("cases:import_job", pk=job.pk)
+
+
+@require_GET
+def import_rejected(request, pk):
+    """The refused rows with their `loi` column, as the uploaded file's kind."""
+    job = _job_or_404(request, pk)
+    if not imports.has_rejected_file(job):
+        raise Http404("Không có tệp dòng bị từ chối")
+    name = imports.rejected_name(job)
+    download = f"{Path(job.original_name).stem}.loi{Path(name).suffix}"
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=download)
 
 
 # --- one dossier and its steps -------------------------------------------------------------------

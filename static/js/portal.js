@@ -174,7 +174,67 @@
     }
   });
 
+  /* An import job's progress: ask the small JSON endpoint every second; reload once there is a page to show. */
+  function setupJobProgress(box) {
+    var bar = box.querySelector("[data-progress-bar]");
+    var text = box.querySelector("[data-progress-text]");
+    if (!bar) { return; }  // the queue could not be reached: the page offers "Thử lại" instead
+    var number = new Intl.NumberFormat("vi-VN");
+    var failures = 0;
+    function poll() {
+      fetch(box.dataset.jobStatus, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
+        .then(function (data) {
+          failures = 0;
+          if (data.finished || !data.sent) { window.location.reload(); return; }
+          bar.max = Math.max(data.total_rows, 1);
+          bar.value = Math.min(data.processed_rows, bar.max);
+          bar.textContent = data.progress + "%";
+          if (data.status === "queued") {
+            text.textContent = "Đang chờ tới lượt xử lý…";
+          } else if (data.total_rows && data.processed_rows >= data.total_rows) {
+            text.textContent = "Đã đọc hết " + number.format(data.total_rows) + " dòng, đang ghi vào cơ sở dữ liệu…";
+          } else {
+            text.textContent = "Đã đọc " + number.format(data.processed_rows) + " / " +
+              number.format(data.total_rows) + " dòng (" + data.progress + "%).";
+          }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () {
+          // A dropped connection: keep trying, more slowly.
+          failures += 1;
+          setTimeout(poll, Math.min(1000 * (failures + 1), 10000));
+        });
+    }
+    setTimeout(poll, 1000);
+  }
+
+  /* The upload form: refuse a file over the limit or of another kind before sending 50 MB for nothing. */
+  function setupUploadForm(form) {
+    var input = form.querySelector("input[type=file]");
+    var error = form.querySelector("[data-upload-error]");
+    if (!input || !error) { return; }
+    input.addEventListener("change", function () {
+      var file = input.files[0];
+      var problem = "";
+      if (file && !/\.(csv|xlsx)$/i.test(file.name)) {
+        problem = "Chỉ nhận tệp CSV hoặc XLSX.";
+      } else if (file && file.size > Number(input.dataset.maxBytes)) {
+        problem = "Tệp nặng " + Math.round(file.size / 1048576) + " MB, tối đa 50 MB.";
+      }
+      input.setCustomValidity(problem);
+      error.textContent = problem;
+      error.hidden = !problem;
+    });
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      if (button && form.checkValidity()) { button.disabled = true; button.textContent = "Đang tải lên và kiểm tra…"; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-procedure-picker]").forEach(setupProcedurePicker);
+    document.querySelectorAll("[data-job-status]").forEach(setupJobProgress);
+    document.querySelectorAll("[data-upload-form]").forEach(setupUploadForm);
   });
 })();
