@@ -82,10 +82,10 @@ def segments(period):
 
 def frozen_figures(freezes, units, keys):
     """{freeze id: {key tuple: Counters}} for the given freezes, summed in the database by `keys` (one query)."""
-    from reports.tally import Counters
+    from reports.tally import Counters, unit_ids
 
     rows = (
-        FrozenFigures.objects.filter(freeze__in=[f.pk for f in freezes], unit__in=units.values("pk"))
+        FrozenFigures.objects.filter(freeze__in=[f.pk for f in freezes], unit_id__in=unit_ids(units))
         .values("freeze_id", *keys)
         .order_by()
         .annotate(**{f"sum_{name}": Sum(name) for name in FROZEN_COUNTERS})

@@ -75,7 +75,7 @@ def dashboard(request):
     points = trend(
         periods.month(period.end.year, period.end.month),
         scope=result.scope,
-        allowed_units=access.visible_units(request.user),
+        units=[row.unit.pk for row in result.units],
     )
     chart = {
         "labels": [f"{p.month:%m/%Y}" for p in points],
