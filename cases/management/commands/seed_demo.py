@@ -80,4 +80,9 @@ class Command(BaseCommand):
             )  # fmt: skip
         except demo.NothingToSeed as problem:
             raise CommandError(str(problem)) from None
+        from django.db import connection
+
+        # Fresh statistics after a bulk load, or the planner reads the reports' indexes from stale estimates.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(demo.summary_text(summary))
