@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import access
-from .exchange import DossierImporter, FileRefused, as_text, open_sheet
+from .exchange import DossierImporter, FileRefused, as_text, open_sheet, vn_number
 from .models import ImportJob, ImportStatus, Membership, Role, Unit
 
 log = logging.getLogger(__name__)
@@ -144,8 +144,15 @@ def _store_result(job, result):
     job.processed_rows = result.rows_read
     job.created_count, job.updated_count = result.created, result.updated
     job.unchanged_count, job.refused_count = result.unchanged, result.refused
-    job.problems = result.errors[:KEPT_PROBLEMS]
-    job.warnings = result.warnings[:KEPT_WARNINGS]
+    job.problems = _kept(result.errors, KEPT_PROBLEMS, "lỗi")
+    job.warnings = _kept(result.warnings, KEPT_WARNINGS, "cảnh báo")
+
+
+def _kept(messages, limit, what):
+    """The first messages, and how many more there were (the page shows the first; the loi file has every row)."""
+    if len(messages) <= limit:
+        return list(messages)
+    return [*messages[:limit], f"… và {vn_number(len(messages) - limit)} {what} khác."]
 
 
 def check(job):

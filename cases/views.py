@@ -285,7 +285,6 @@ def import_job(request, pk):
         "has_rejected": imports.has_rejected_file(job),
         "confirm_form": ImportConfirmForm(initial={"skip_invalid": job.skip_invalid}),
         "problems": [_split_problem(problem) for problem in job.problems],
-        "hidden_problems": len(job.problems) >= imports.KEPT_PROBLEMS,
     }
     job.checking = context["checking"]
     if job.status == ImportStatus.UPLOADED:

@@ -187,6 +187,8 @@
         .then(function (data) {
           failures = 0;
           if (data.finished || !data.sent) { window.location.reload(); return; }
+          var badge = document.querySelector("[data-job-badge] .badge");
+          if (badge) { badge.textContent = data.checking ? "Đang kiểm tra tệp" : data.status_label; }
           bar.max = Math.max(data.total_rows, 1);
           bar.value = Math.min(data.processed_rows, bar.max);
           bar.textContent = data.progress + "%";

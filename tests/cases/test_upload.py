@@ -389,3 +389,15 @@ def test_a_user_with_two_roles_imports_for_both_scopes(client, cast, units, proc
     client.force_login(officer)
     upload(client, csv_file(PH_ROW, KL_ROW))
     assert last_job().problems == []
+
+
+def test_a_file_with_very_many_problems_lists_the_first_and_counts_the_rest(officer, monkeypatch):
+    monkeypatch.setattr(imports, "KEPT_PROBLEMS", 1)
+    upload(officer, csv_file(PH_ROW, BAD_DATES, UNKNOWN_PROCEDURE))
+    job = last_job()
+    assert job.refused_count == 2
+    assert job.problems == [
+        "dòng 3: ngày có kết quả: 02/03/2024 trước ngày tiếp nhận 05/03/2024 08:00",
+        "… và 1 lỗi khác.",
+    ]
+    assert "… và 1 lỗi khác." in officer.get(reverse("cases:import_job", args=[job.pk])).content.decode()
