@@ -112,6 +112,12 @@ def is_desk(memberships):
     return any(membership.role == Role.DESK for membership in memberships)
 
 
+@register.filter
+def can_import(memberships):
+    """Desk staff and the office upload dossier files (the same rule as the upload page)."""
+    return any(membership.role in (Role.DESK, Role.OFFICE) for membership in memberships)
+
+
 @register.simple_tag
 def optional_url(name):
     """A link to a page that may not exist yet (the reports): '' until its URL is defined."""
