@@ -96,3 +96,40 @@ def test_the_dashboard_uses_a_fixed_number_of_queries(office, march, units, djan
     # More units, the same queries: no query per row.
     with django_assert_num_queries(13):
         office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"})
+
+
+def test_the_same_figures_in_the_dashboard_json_xlsx_and_text(office, march, units, tmp_path):
+    """One definition: every form the office reads carries the same numbers for the same scope and period."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from reports import wording
+    from reports.tally import COUNTER_NAMES
+    from reports.xlsx import COLUMNS, value
+
+    params = {**MARCH, "don_vi": "DBD"}
+    dashboard = office.get(reverse("reports:index"), params).context["result"]
+    data = json.loads(office.get(reverse("reports:download", args=["json"]), params).content)
+    book = load_workbook(io.BytesIO(office.get(reverse("reports:download", args=["xlsx"]), params).content))
+    sheet = book["Tổng hợp"]
+    total_row = next(row for row in sheet.iter_rows(min_row=5, values_only=True) if row[1] == "Tổng cộng")
+    # Columns after code, name and level, in the order of reports.xlsx.COLUMNS.
+    xlsx_totals = {key: total_row[3 + index] for index, (key, _) in enumerate(COLUMNS)}
+    text = data["text"]
+
+    totals = dashboard.totals
+    assert {name: data["totals"][name] for name in COUNTER_NAMES} == {
+        name: getattr(totals, name) for name in COUNTER_NAMES
+    }
+    for key, _ in COLUMNS:
+        expected = value(totals, key)
+        assert xlsx_totals[key] == expected, key
+    assert xlsx_totals["received_total"] == 12
+    assert xlsx_totals["on_time_rate"] == data["totals"]["on_time_rate"]
+    assert f"đã tiếp nhận {wording.number(totals.received_total)} hồ sơ" in text
+    assert f"(đạt tỷ lệ {wording.percent(totals.on_time_rate)})" in text
+    assert text == "\n\n".join(wording.paragraphs(dashboard))
+    for row in dashboard.units:
+        unit_json = next(u for u in data["units"] if u["code"] == row.unit.code)
+        assert {name: unit_json[name] for name in COUNTER_NAMES} == {n: getattr(row.counters, n) for n in COUNTER_NAMES}
