@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import followup_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -21,4 +21,13 @@ urlpatterns = [
     path("ho-so/<str:code>/mau-02/", views.form_02, name="form_02"),
     path("ho-so/<str:code>/mau-03/", views.form_03, name="form_03"),
     path("ho-so/<str:code>/thao-tac/<slug:action>/", views.dossier_action, name="dossier_action"),
+    # Follow-up: apologies (Mẫu 04) and explanations (cases/followup_views.py).
+    path("ho-so/<str:code>/xin-loi/", followup_views.apology_issue, name="apology_issue"),
+    path("ho-so/<str:code>/mau-04/", followup_views.form_04, name="form_04"),
+    path("giai-trinh/", followup_views.explanations, name="explanations"),
+    path("giai-trinh/moi/", followup_views.explanation_request_new, name="explanation_request_new"),
+    path("giai-trinh/<int:pk>/", followup_views.explanation_request, name="explanation_request"),
+    path("giai-trinh/<int:pk>/in/", followup_views.explanation_request_print, name="explanation_request_print"),
+    path("giai-trinh/don-vi/<int:pk>/", followup_views.explanation, name="explanation"),
+    path("giai-trinh/tep/<int:pk>/", followup_views.explanation_attachment, name="explanation_attachment"),
 ]
