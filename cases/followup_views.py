@@ -129,7 +129,11 @@ def explanations(request):
 
 # --- a new request -------------------------------------------------------------------------------
 class RequestForm(forms.Form):
-    deadline = forms.DateField(label="Hạn gửi giải trình", help_text="dd/mm/yyyy")
+    deadline = forms.DateField(
+        label="Hạn gửi giải trình",
+        help_text="dd/mm/yyyy",
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "size": 10}),
+    )
     reference = forms.CharField(label="Số văn bản", max_length=120, required=False, help_text="Ví dụ: 123/UBND-VP")
     note = forms.CharField(
         label="Nội dung yêu cầu",
@@ -296,6 +300,7 @@ def explanation(request, pk):
         "form": form,
         "links": _figures_links(found),
         "may_oversee": _may_oversee(request.user, found.request),
+        "attachment_name": os.path.basename(found.attachment.name) if found.attachment else "",
         "today": timezone.localdate(),
     }
     return render(request, "followup/explanation.html", context, status=400 if form and form.errors else 200)
