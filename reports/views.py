@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from cases import access
+from cases import access, followup
 from cases.models import Level, Unit
 from reports import periods, wording
 from reports.tally import COUNTER_NAMES, online_groups, tally, trend
@@ -67,6 +67,16 @@ def _rows(result, rows, link_unit=True):
     ]
 
 
+def _apology_rows(result, apologies):
+    """Per unit with late or overdue dossiers: how many got an apology letter (seed 004), in the tally's order."""
+    rows = []
+    for row in result.units:
+        late, with_apology = apologies.get(row.unit.pk, (0, 0))
+        if late:
+            rows.append({"unit": row.unit, "late": late, "apologised": with_apology, "missing": late - with_apology})
+    return rows
+
+
 def dashboard(request):
     result, visible, error = _scoped_tally(request)
     period = result.period
@@ -85,6 +95,7 @@ def dashboard(request):
         "online_rate": [p.online_rate for p in points],
     }
     query = request.GET.urlencode()
+    apologies = followup.apology_counts(period, [row.unit.pk for row in result.units])
     return render(
         request,
         "reports/dashboard.html",
@@ -99,6 +110,7 @@ def dashboard(request):
             "chart": chart,
             "late_units": wording.late_units(result),
             "online_groups": online_groups(result),
+            "apology_rows": _apology_rows(result, apologies),
             "paragraphs": wording.paragraphs(result),
             "scopes": visible.order_by("path"),
             "query": query,
