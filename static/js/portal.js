@@ -118,7 +118,11 @@
         var meta = document.createElement("span");
         li.id = list.id + "_" + i;
         li.setAttribute("role", "option");
-        li.textContent = item.name;
+        li.title = item.name;
+        var name = document.createElement("span");
+        name.className = "name";
+        name.textContent = item.name;
+        li.appendChild(name);
         meta.className = "meta";
         meta.textContent = item.code + " · " + item.field + " · " +
           (item.processing_days ? item.processing_days + " ngày làm việc" : "trong ngày");
