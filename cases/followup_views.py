@@ -179,7 +179,7 @@ def explanation_request_new(request):
                 form.add_error(None, "Chọn ít nhất một đơn vị cần giải trình.")
             else:
                 try:
-                    created = _create_request(request.user, office, period, form.cleaned_data, chosen)
+                    created = _create_request(request.user, office, figures.period, form.cleaned_data, chosen)
                 except FollowupRefused as refused:
                     form.add_error(None, str(refused))
                 else:

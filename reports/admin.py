@@ -77,7 +77,7 @@ class RefreezeForm(forms.Form):
 
 @admin.register(Freeze)
 class FreezeAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ("kind", "period", "frozen", "frozen_by", "reason_text", "current", "resolved", "overdue")
+    list_display = ("kind", "period", "frozen", "frozen_by", "reason_text", "current", "summary")
     list_display_links = ("period",)
     list_filter = ("kind", "current")
     list_select_related = ("frozen_by",)
@@ -99,7 +99,7 @@ class FreezeAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.display(description="kỳ", ordering="start")
     def period(self, found):
-        return f"{found.start:%d/%m/%Y} – {found.end:%d/%m/%Y}"
+        return f"{found.start:%d/%m/%Y}–{found.end:%d/%m/%Y}"
 
     @admin.display(description="chốt lúc", ordering="frozen_at")
     def frozen(self, found):
@@ -109,13 +109,12 @@ class FreezeAdmin(ReadOnly, admin.ModelAdmin):
     def reason_text(self, found):
         return found.reason or "—"
 
-    @admin.display(description="đã giải quyết (quá hạn)")
-    def resolved(self, found):
-        return f"{found.sum_resolved or 0:,} ({found.sum_late or 0:,})".replace(",", ".")
-
-    @admin.display(description="đang quá hạn")
-    def overdue(self, found):
-        return f"{found.sum_overdue or 0:,}".replace(",", ".")
+    @admin.display(description="số liệu đã chốt")
+    def summary(self, found):
+        return (
+            f"{_number(found.sum_resolved)} đã giải quyết ({_number(found.sum_late)} quá hạn),"
+            f" {_number(found.sum_overdue)} đang quá hạn"
+        )
 
     @admin.display(description="tổng số liệu đã chốt")
     def totals(self, found):
@@ -126,17 +125,18 @@ class FreezeAdmin(ReadOnly, admin.ModelAdmin):
     def by_unit(self, found):
         rows = (
             FrozenFigures.objects.filter(freeze=found)
-            .values("unit__name", "unit__path")
+            .values("unit__name", "unit__code", "unit__path")
             .annotate(**SUMS)
             .order_by("unit__path")
         )
         head = format_html_join("", "<th>{}</th>", ((label,) for _, label in SUMMARY))
         body = format_html_join(
             "",
-            "<tr><td>{}</td>{}</tr>",
+            "<tr><td>{} ({})</td>{}</tr>",
             (
                 (
                     row["unit__name"],
+                    row["unit__code"],
                     format_html_join("", '<td class="num">{}</td>', ((_number(row[n]),) for n, _ in SUMMARY)),
                 )
                 for row in rows

@@ -38,11 +38,11 @@ def test_the_freezes_are_listed_with_period_time_author_and_totals(admin_client,
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "01/03/2024 – 31/03/2024" in page
+    assert "01/03/2024–31/03/2024" in page
     assert "09:00 10/04/2024" in page
     assert "quantri" in page
     # Pú Hồng 3 resolved (1 late) + Keo Lôm 1; 3 overdue at the end of March.
-    assert "4 (1)" in page
+    assert "4 đã giải quyết (1 quá hạn), 3 đang quá hạn" in page
     assert "delete_selected" not in page
     assert "/quan-tri/reports/freeze/add/" not in page
 
@@ -54,7 +54,7 @@ def test_a_freeze_shows_its_figures_per_unit_and_offers_a_refreeze(admin_client,
     assert response.status_code == 200
     assert refreeze_url(frozen_march) in page
     assert "đã giải quyết: 4" in page and "đang quá hạn: 3" in page
-    assert "<tr><td>UBND xã Pú Hồng</td>" in page
+    assert "<tr><td>UBND xã Pú Hồng (DBD-PH)</td>" in page
     assert 'name="_save"' not in page  # read-only
 
 
