@@ -237,7 +237,8 @@ class DossierActions:
             issued_by=by,
         )  # fmt: skip
         self._record(
-            "apology", by, at, before={"due_at": _stamp(self.due_at)}, after={"new_due_at": _stamp(new_due_at)},
+            "apology", by, at, before={"return_promised_at": _stamp(self.due_at)},
+            after={"return_promised_at": _stamp(new_due_at)},
             reason=apology.reason,
         )  # fmt: skip
         return apology

@@ -327,11 +327,12 @@ def can_request_explanations(user, office_unit):
 
 
 @transaction.atomic
-def request_explanations(*, office_unit, period, deadline, by, reference="", note="", today=None):
+def request_explanations(*, office_unit, period, deadline, by, reference="", note="", today=None, units=None):
     """Ask every unit below the office with late or overdue dossiers in the period for an explanation by a date.
 
     The units and their figures come from reports.tally.tally, stored as they were when asked. The office's own
-    unit is not asked (it is the one asking).
+    unit is not asked (it is the one asking). `units` (ids) narrows the request to the units the office ticked;
+    a unit without late or overdue dossiers is never named, whatever is ticked.
     """
     from reports.tally import tally
 
@@ -342,6 +343,9 @@ def request_explanations(*, office_unit, period, deadline, by, reference="", not
         raise FollowupRefused(f"Hạn gửi giải trình {_fmt_day(deadline)} đã qua.")
     figures = tally(period, scope=office_unit, by_field=False)
     named = [row for row in figures.units_with_late_or_overdue() if row.unit.pk != office_unit.pk]
+    if units is not None:
+        chosen = {int(pk) for pk in units}
+        named = [row for row in named if row.unit.pk in chosen]
     if not named:
         raise FollowupRefused(
             f"Không có đơn vị nào thuộc {office_unit.name} có hồ sơ giải quyết quá hạn hoặc đang quá hạn"

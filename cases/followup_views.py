@@ -4,7 +4,6 @@ import os
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -201,13 +200,9 @@ def explanation_request_new(request):
     return render(request, "followup/request_new.html", context)
 
 
-@transaction.atomic
 def _create_request(user, office, period, data, chosen):
-    # followup.request_explanations names every unit with late or overdue dossiers and takes no list of units:
-    # the units the office unticked are dropped in the same transaction, before anyone can see them.
-    created = followup.request_explanations(office_unit=office, period=period, by=user, **data)
-    created.explanations.exclude(unit_id__in=[int(pk) for pk in chosen if pk.isdigit()]).delete()
-    return created
+    units = [int(pk) for pk in chosen if pk.isdigit()]
+    return followup.request_explanations(office_unit=office, period=period, by=user, units=units, **data)
 
 
 # --- a request's progress -----------------------------------------------------------------------------

@@ -17,6 +17,8 @@ FIELD_LABELS = {
     "state": "Trạng thái",
     "received_at": "Ngày tiếp nhận",
     "due_at": "Ngày hẹn trả",
+    # The return date promised to the applicant; an apology moves it, the deadline the figures use stays.
+    "return_promised_at": "Ngày hẹn trả người nộp",
     "resolved_at": "Ngày có kết quả",
     "returned_at": "Ngày trả kết quả",
     "ended_at": "Ngày kết thúc",

@@ -256,7 +256,8 @@ def test_the_desk_issues_an_apology_for_an_overdue_dossier_once_only(friday, cas
     assert dossier.due_at == vn(2024, 3, 6, 17)  # the figures keep it late
     event = dossier.events.get(kind="apology")
     assert (event.by, event.at, event.reason) == (officer, vn(2024, 3, 8, 9, 0), "Chờ xác minh thực địa")
-    assert event.after == {"new_due_at": "2024-03-13T17:00:00+07:00"}
+    assert event.before == {"return_promised_at": "2024-03-06T17:00:00+07:00"}
+    assert event.after == {"return_promised_at": "2024-03-13T17:00:00+07:00"}
     assert Apology.objects.count() == 1
 
 
