@@ -237,6 +237,12 @@ class Dossier(DossierActions, models.Model):
             # With the two above and the open-dossier index below, each arm of reports.tally.relevant()'s OR has an
             # index, so a month's figures read a BitmapOr of a few index ranges per unit, not the table.
             models.Index(fields=["unit", "ended_at"], name="dossier_unit_ended", condition=Q(ended_at__isnull=False)),
+            # Dossiers resolved after their due time (late ones among them): apologies owed, appraisal.
+            models.Index(
+                fields=["unit", "resolved_at"],
+                name="dossier_unit_resolved_late",
+                condition=Q(resolved_at__gt=F("due_at")),
+            ),
             models.Index(
                 fields=["unit", "due_at"],
                 name="dossier_open_due",
