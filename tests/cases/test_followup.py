@@ -306,8 +306,9 @@ def test_the_figures_show_late_dossiers_with_and_without_an_apology(friday, unit
         friday["overdue"].issue_apology(by=cast["desk_pu_hong"], reason="Lý do", new_due_at=vn(2024, 3, 13, 17))
     first_week = periods.date_range(date(2024, 3, 1), date(2024, 3, 8))
 
+    district_units = list(Unit.objects.subtree(units["district"]))
     with django_assert_num_queries(1):
-        counts = followup.apology_counts(first_week, Unit.objects.subtree(units["district"]))
+        counts = followup.apology_counts(first_week, district_units)
 
     # Pú Hồng: one resolved late in the period, one open and overdue at its end (due before its last day).
     assert counts == {units["pu_hong"].pk: (2, 1), units["keo_lom"].pk: (1, 0)}
