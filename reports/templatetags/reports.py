@@ -1,6 +1,8 @@
 from django import template
+from django.template.context import Context
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from reports.wording import percent
 
@@ -32,3 +34,40 @@ def rate_class(value, target):
 @register.filter
 def direct_or_postal(counters):
     return counters.received_direct + counters.received_postal
+
+
+# The cells of a figures row, in the order of the header (reports/_figures_head.html): (counter, "bad" when > 0).
+ROW_CELLS = [
+    ("received_total", False), ("received_online", False), ("received_direct_or_postal", False),
+    ("carried_over", False), ("resolved_total", False), ("resolved_early", False), ("resolved_on_time", False),
+    ("resolved_late", True), ("in_progress_total", False), ("in_progress_within_deadline", False),
+    ("in_progress_overdue", True),
+]  # fmt: skip
+
+
+@register.simple_tag(takes_context=True)
+def figure_cells(context, counters, links=None):
+    """One row's cells: counts linked to their dossiers, then the two rates coloured against the targets.
+
+    One tag per row rather than an include with a tag per cell: a district's table renders in a few milliseconds.
+    """
+    links = links or {}
+    cells = []
+    for name, bad_when_positive in ROW_CELLS:
+        value = direct_or_postal(counters) if name == "received_direct_or_postal" else getattr(counters, name)
+        css = ' class="bad"' if bad_when_positive and value else ""
+        cells.append((value, mark_safe(css), counter_link(value, links.get(name))))
+    row = format_html_join("", '<td data-value="{}"{}>{}</td>', cells)
+    flat = context.flatten() if isinstance(context, Context) else context
+    rates = format_html_join(
+        "",
+        '<td data-value="{}" class="{}">{}</td>',
+        (
+            ("-1" if value is None else value, rate_class(value, target), rate(value))
+            for value, target in (
+                (counters.on_time_rate, flat.get("TARGET_ON_TIME_RATE")),
+                (counters.online_rate, flat.get("TARGET_ONLINE_RATE")),
+            )
+        ),
+    )
+    return row + rates
