@@ -167,22 +167,33 @@ FLOWS = [
 STOCKS = ["in_progress_total", "in_progress_within_deadline", "in_progress_overdue"]
 
 
+_FLOW_INDEXES = [COUNTER_NAMES.index(name) for name in FLOWS]
+_STOCK_INDEXES = [COUNTER_NAMES.index(name) for name in STOCKS]
+_CARRIED = COUNTER_NAMES.index("carried_over")
+
+
 def compose(segments):
     """Join consecutive periods' figures: flows add up, carried-over is the first's, open stocks the last's."""
-    result = {}
+    totals = {}
     last = len(segments) - 1
     for index, figures in enumerate(segments):
         for key, counters in figures.items():
-            total = result.setdefault(key, Counters())
-            for name in FLOWS:
-                setattr(total, name, getattr(total, name) + getattr(counters, name))
+            values = tuple(counters.__dict__.values())  # field order; astuple() deep-copies, slowly
+            total = totals.get(key)
+            if total is None:
+                total = totals[key] = [0] * len(COUNTER_NAMES)
+            for position in _FLOW_INDEXES:
+                total[position] += values[position]
             if index == 0:
-                total.carried_over = counters.carried_over
+                total[_CARRIED] = values[_CARRIED]
             if index == last:
-                for name in STOCKS:
-                    setattr(total, name, getattr(counters, name))
-    for counters in result.values():
+                for position in _STOCK_INDEXES:
+                    total[position] = values[position]
+    result = {}
+    for key, values in totals.items():
+        counters = Counters(*values)
         counters.received_total = counters.received_in_period + counters.carried_over
+        result[key] = counters
     return result
 
 

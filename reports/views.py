@@ -48,23 +48,17 @@ def _scoped_tally(request):
     return tally(period, scope=scope, allowed_units=visible), visible, error
 
 
-def _list_link(period, unit, counter, subtree=False):
-    """The dossier list behind one number, its filters preset."""
-    params = {"so_lieu": counter, "ky_tu": f"{period.start:%d/%m/%Y}", "ky_den": f"{period.end:%d/%m/%Y}"}
+def _list_links(period, unit, subtree=False):
+    """{counter: the dossier list behind that number, its filters preset} for one unit (or the scope's total)."""
+    params = {"ky_tu": f"{period.start:%d/%m/%Y}", "ky_den": f"{period.end:%d/%m/%Y}"}
     if unit is not None:
         params["trong_don_vi" if subtree else "unit"] = unit.pk
-    return f"{reverse('cases:dossier_list')}?{urlencode(params)}"
+    base = f"{reverse('cases:dossier_list')}?{urlencode(params)}"
+    return {name: f"{base}&so_lieu={name}" for name in COUNTER_NAMES}
 
 
-def _rows(result, rows, link_unit=True):
-    return [
-        {
-            "unit": row.unit,
-            "counters": row.counters,
-            "links": {name: _list_link(result.period, row.unit, name) for name in COUNTER_NAMES} if link_unit else {},
-        }
-        for row in rows
-    ]
+def _rows(result, rows):
+    return [{"unit": row.unit, "counters": row.counters, "links": _list_links(result.period, row.unit)} for row in rows]
 
 
 def _apology_rows(result, apologies):
@@ -106,7 +100,7 @@ def dashboard(request):
             "offices": _rows(result, offices),
             "communes": _rows(result, communes),
             "fields": result.fields,
-            "total_links": {name: _list_link(period, result.scope, name, subtree=True) for name in COUNTER_NAMES},
+            "total_links": _list_links(period, result.scope, subtree=True),
             "chart": chart,
             "late_units": wording.late_units(result),
             "online_groups": online_groups(result),

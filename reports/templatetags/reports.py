@@ -1,7 +1,7 @@
 from django import template
 from django.template.context import Context
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from reports.wording import percent
@@ -49,25 +49,23 @@ ROW_CELLS = [
 def figure_cells(context, counters, links=None):
     """One row's cells: counts linked to their dossiers, then the two rates coloured against the targets.
 
-    One tag per row rather than an include with a tag per cell: a district's table renders in a few milliseconds.
+    One tag per row, built as plain strings (every value is a number or an escaped URL): a district's tables
+    render in a few milliseconds instead of thousands of template calls.
     """
     links = links or {}
     cells = []
     for name, bad_when_positive in ROW_CELLS:
         value = direct_or_postal(counters) if name == "received_direct_or_postal" else getattr(counters, name)
+        shown = number_format(value, force_grouping=True)
+        url = links.get(name)
+        content = f'<a href="{escape(url)}">{shown}</a>' if value and url else shown
         css = ' class="bad"' if bad_when_positive and value else ""
-        cells.append((value, mark_safe(css), counter_link(value, links.get(name))))
-    row = format_html_join("", '<td data-value="{}"{}>{}</td>', cells)
+        cells.append(f'<td data-value="{value}"{css}>{content}</td>')
     flat = context.flatten() if isinstance(context, Context) else context
-    rates = format_html_join(
-        "",
-        '<td data-value="{}" class="{}">{}</td>',
-        (
-            ("-1" if value is None else value, rate_class(value, target), rate(value))
-            for value, target in (
-                (counters.on_time_rate, flat.get("TARGET_ON_TIME_RATE")),
-                (counters.online_rate, flat.get("TARGET_ONLINE_RATE")),
-            )
-        ),
-    )
-    return row + rates
+    for value, target in (
+        (counters.on_time_rate, flat.get("TARGET_ON_TIME_RATE")),
+        (counters.online_rate, flat.get("TARGET_ONLINE_RATE")),
+    ):
+        sort_value = -1 if value is None else value
+        cells.append(f'<td data-value="{sort_value}" class="{rate_class(value, target)}">{rate(value)}</td>')
+    return mark_safe("".join(cells))  # numbers, rates and escaped URLs only
