@@ -7,6 +7,7 @@ resolved or ended before its start); the counters are FILTERed counts over that 
 from dataclasses import asdict, dataclass, fields
 
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from cases.models import Channel, Dossier, Field, Unit
 from cases.outcome import with_days
@@ -202,8 +203,11 @@ DIMENSIONS = {"unit": (0,), "field": (1,), "unit_level": (0, 2)}
 FROZEN_KEYS = {"unit": ("unit_id",), "field": ("field_id",), "unit_level": ("unit_id", "online_level")}
 
 
-def figures(period, units, dimensions=("unit", "field")):
-    """({dimension: {key: Counters}}, freezes): frozen months read from their freeze, the rest live, composed."""
+def figures(period, units, dimensions=("unit", "field"), live_totals=None):
+    """({dimension: {key: Counters}}, freezes): frozen months read from their freeze, the rest live, composed.
+
+    `live_totals`, a dict, receives each live part's totals by (first day, last day), for the trend to reuse.
+    """
     from reports.freeze import frozen_figures, segments
 
     parts = segments(period)
@@ -212,6 +216,8 @@ def figures(period, units, dimensions=("unit", "field")):
     composed = {dim: [] for dim in dimensions}
     for part, freeze in parts:
         live = live_figures(part, units) if freeze is None else None
+        if live is not None and live_totals is not None:
+            live_totals[(part.start, part.end)] = sum(live.values(), Counters())
         for dim in dimensions:
             composed[dim].append(_sum_by(live, DIMENSIONS[dim]) if freeze is None else frozen[dim][freeze.pk])
     return {dim: _single_keys(compose(pieces)) for dim, pieces in composed.items()}, freezes
@@ -252,6 +258,8 @@ class Tally:
     freezes: list = None
     # {(unit id, online level): Counters}, for the online-service groups.
     unit_levels: dict = None
+    # {(first day, last day): Counters} of the parts computed live, for the trend to reuse.
+    live_totals: dict = None
 
     def units_with_late_or_overdue(self):
         return [row for row in self.units if row.counters.has_late_or_overdue]
@@ -269,13 +277,12 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
     `allowed_units` narrows the units to what a reader may see (access.visible_units). A period still running is
     counted up to today: open dossiers are then overdue or within deadline as of today.
     """
-    from django.utils import timezone
-
     period = period.up_to(timezone.localdate())
     units = list(report_units(scope, allowed_units).select_related("parent"))
-    by, freezes = figures(
-        period, [unit.pk for unit in units], ("unit", "field", "unit_level") if by_field else ("unit",)
-    )
+    live_totals = {}
+    live_totals = {}
+    dimensions = ("unit", "field", "unit_level") if by_field else ("unit",)
+    by, freezes = figures(period, [unit.pk for unit in units], dimensions, live_totals=live_totals)
     per_unit, per_field = by["unit"], by.get("field", {})
     unit_rows = [UnitRow(unit, per_unit.get(unit.pk, Counters())) for unit in units]
     totals = sum((row.counters for row in unit_rows), Counters())
@@ -295,6 +302,7 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
         fields=field_rows,
         freezes=freezes,
         unit_levels=by.get("unit_level"),
+        live_totals=live_totals,
     )
 
 
@@ -316,12 +324,13 @@ class MonthPoint:
         return round(100 * self.received_online / self.received, RATE_DIGITS) if self.received else None
 
 
-def trend(last_month, scope=None, allowed_units=None, months=12, units=None):
+def trend(last_month, scope=None, allowed_units=None, months=12, units=None, known=None):
     """Received, resolved, on-time and online rates for the `months` months ending with `last_month`.
 
     Frozen months are read from their freeze; the others from the dossiers, in two queries. On-time here means
     resolved on or before the due day, counted in the month of resolution. `units` (ids) saves looking up the
-    scope's units again when the caller has them.
+    scope's units again when the caller has them; `known` (a Tally's live_totals) saves counting again a month
+    the tally has just counted live.
     """
     from django.db.models.functions import TruncMonth
 
@@ -341,11 +350,21 @@ def trend(last_month, scope=None, allowed_units=None, months=12, units=None):
         point = points[freeze.start]
         point.received, point.received_online = total.received_in_period, total.received_online
         point.resolved, point.resolved_timely = total.resolved_total, total.resolved_early + total.resolved_on_time
-    live = [part for part, freeze in parts if freeze is None]
-    if not live:
+    today = timezone.localdate()
+    live_months = []
+    for month in (part for part, freeze in _month_parts(parts) if freeze is None):
+        reused = (known or {}).get((month.start, min(month.end, today)))
+        if reused is None:
+            live_months.append(month)
+            continue
+        point = points[month.start]
+        point.received, point.received_online = reused.received_in_period, reused.received_online
+        point.resolved, point.resolved_timely = reused.resolved_total, reused.resolved_early + reused.resolved_on_time
+    if not live_months:
         return list(points.values())
+    live = live_months
     start_at, end_at = live[0].start_at, live[-1].end_at
-    live_months = {month.start for part in live for month in months_list if part.start <= month.start <= part.end}
+    live_months = {month.start for month in live}
     dossiers = Dossier.objects.filter(unit_id__in=unit_ids(units))
     tz = local_tz()
     received = (
@@ -371,6 +390,20 @@ def trend(last_month, scope=None, allowed_units=None, months=12, units=None):
             point = points[_as_date(row["month"])]
             point.resolved, point.resolved_timely = row["resolved"], row["resolved_timely"]
     return list(points.values())
+
+
+def _month_parts(parts):
+    """Segments cut back into calendar months (a live run of several months becomes its months)."""
+    from reports.periods import month
+
+    for part, freeze in parts:
+        if freeze is not None:
+            yield part, freeze
+            continue
+        index = part.start.year * 12 + part.start.month - 1
+        while index <= part.end.year * 12 + part.end.month - 1:
+            yield month(index // 12, index % 12 + 1), None
+            index += 1
 
 
 def _as_date(value):

@@ -80,6 +80,7 @@ def dashboard(request):
         periods.month(period.end.year, period.end.month),
         scope=result.scope,
         units=[row.unit.pk for row in result.units],
+        known=result.live_totals,
     )
     chart = {
         "labels": [f"{p.month:%m/%Y}" for p in points],

@@ -124,3 +124,20 @@ def test_a_running_period_counts_open_dossiers_as_of_today(march, units):
     # Open at noon on the 20th: 3 (due 06/03) and 13 (due 15/03) overdue, 11 (due 10/04) within deadline.
     assert result.totals.in_progress_overdue == 2
     assert result.totals.in_progress_within_deadline == 1
+
+
+def test_the_trend_reuses_the_month_the_tally_just_counted(march, units, django_assert_num_queries):
+    from reports.freeze import freeze
+    from reports.tally import trend
+
+    for month in (1, 2):
+        freeze(periods.month(2024, month))
+    result = tally(march, scope=units["district"])
+    ids = [row.unit.pk for row in result.units]
+    fresh = trend(march, units=ids, months=3)
+    # January and February frozen, March just counted by the tally: only the freeze lookup remains.
+    with django_assert_num_queries(2):
+        reused = trend(march, units=ids, months=3, known=result.live_totals)
+    assert [(p.received, p.resolved, p.on_time_rate, p.online_rate) for p in reused] == [
+        (p.received, p.resolved, p.on_time_rate, p.online_rate) for p in fresh
+    ]
