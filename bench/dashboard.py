@@ -35,6 +35,10 @@ from reports.tally import live_figures, report_units  # noqa: E402
 
 
 def office_user(unit):
+    """The office of the unit; for the whole tree (unit None), an administrator."""
+    if unit is None:
+        user, _ = get_user_model().objects.get_or_create(username="bench.all", defaults={"is_superuser": True})
+        return user
     user, _ = get_user_model().objects.get_or_create(username=f"bench.{unit.code.lower()}")
     Membership.objects.get_or_create(user=user, unit=unit, role=Role.OFFICE)
     return user
@@ -55,7 +59,7 @@ def time_page(client, url, repeat):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--unit", default="DBD")
+    parser.add_argument("--unit", default="DBD", help="a unit code, or ALL for the whole tree")
     parser.add_argument("--year", type=int, default=timezone.localdate().year)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--explain", action="store_true")
