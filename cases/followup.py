@@ -280,33 +280,51 @@ def send_digests(now=None, work_calendar=None):
 
 
 # --- apologies in the figures ---------------------------------------------------------------------------
-def late_or_overdue_q(period):
-    """Resolved late in the period, or open and overdue at its end (reports.tally's definitions)."""
+def late_q(period):
+    """Resolved late in the period (reports.tally's definition), with the index-friendly condition it implies."""
     from reports.tally import counter_conditions
 
-    conditions = counter_conditions(period)
-    # resolved_at > due_at is implied by "late by day"; said outright, it lets the late-dossier index serve.
-    late = conditions["resolved_late"] & Q(resolved_at__gt=F("due_at"))
-    return late | conditions["in_progress_overdue"]
+    return counter_conditions(period)["resolved_late"] & Q(resolved_at__gt=F("due_at"))
 
 
-def apology_counts(period, units):
-    """{unit id: (late or overdue, of which with an apology)} for units with any, in one aggregate query."""
+def overdue_at_end_q(period):
+    """Open and overdue at the period's end (reports.tally's definition), with the OR of indexed arms it implies."""
+    from reports.tally import counter_conditions
+
+    end = period.end_at
+    arms = Q(resolved_at__isnull=True, ended_at__isnull=True) | Q(resolved_at__gte=end) | Q(ended_at__gte=end)
+    return counter_conditions(period)["in_progress_overdue"] & arms
+
+
+def apology_counts(period, units, owed=None):
+    """{unit id: (late or overdue, of which with an apology)} for units with any.
+
+    `owed` ({unit id: late + overdue}, e.g. from a Tally: resolved_late + in_progress_overdue, the same
+    definitions) saves counting the late dossiers again; then only the dossiers that have an apology are read,
+    starting from the small apology table. Without it, one aggregate per kind (a dossier is never both), each
+    reading its own index ranges.
+    """
     from reports.tally import unit_ids
 
     from .outcome import with_days
 
     period = period.up_to(timezone.localdate())  # a running period counts as of today, as the tally does
     ids = unit_ids([getattr(unit, "pk", unit) for unit in units] if isinstance(units, list | tuple) else units)
-    # Late or overdue implies relevant to the period; only "received before its end" needs saying.
-    rows = (
-        with_days(Dossier.objects.filter(unit_id__in=ids, received_at__lt=period.end_at))
-        .filter(late_or_overdue_q(period))
+    dossiers = with_days(Dossier.objects.filter(unit_id__in=ids, received_at__lt=period.end_at))
+    conditions = (late_q(period), overdue_at_end_q(period))
+    late = dict(owed or {})
+    if owed is None:
+        for condition in conditions:
+            for row in dossiers.filter(condition).values("unit_id").order_by().annotate(count=Count("id")):
+                late[row["unit_id"]] = late.get(row["unit_id"], 0) + row["count"]
+    with_apology = {
+        row["unit_id"]: row["count"]
+        for row in dossiers.filter(conditions[0] | conditions[1], apology__isnull=False)
         .values("unit_id")
         .order_by()
-        .annotate(late=Count("id"), with_apology=Count("id", filter=Q(apology__isnull=False)))
-    )
-    return {row["unit_id"]: (row["late"], row["with_apology"]) for row in rows}
+        .annotate(count=Count("id"))
+    }
+    return {unit_id: (count, with_apology.get(unit_id, 0)) for unit_id, count in late.items() if count}
 
 
 # --- explanations (giải trình) ----------------------------------------------------------------------------

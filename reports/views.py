@@ -90,7 +90,11 @@ def dashboard(request):
         "online_rate": [p.online_rate for p in points],
     }
     query = request.GET.urlencode()
-    apologies = followup.apology_counts(period, [row.unit.pk for row in result.units])
+    apologies = followup.apology_counts(
+        period,
+        [row.unit.pk for row in result.units],
+        owed={row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units},
+    )
     return render(
         request,
         "reports/dashboard.html",
