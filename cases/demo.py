@@ -8,6 +8,7 @@ Due times come from the working-time calendar, loaded once. Rows go in by COPY o
 bulk_create elsewhere, in batches, inside one transaction.
 """
 
+import heapq
 import io
 import json
 import math
@@ -761,16 +762,20 @@ class Generator:
             next_id = (Dossier.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
             first_id = next_id
             taken = self._taken_codes() if next_id > 1 else {}
+            streams = []
             for profile, share in zip(profiles, shares, strict=True):
                 if not share:
                     continue
                 summary.units += 1
-                for row, events, stops in self.unit_rows(profile, share, next_id, taken):
-                    self._count(summary, row, events, stops)
-                    writer.add(row, events, stops)
-                    if self.progress and summary.dossiers % 100_000 == 0:
-                        self.progress(summary.dossiers, time.perf_counter() - began)
+                streams.append(self.unit_rows(profile, share, next_id, taken))
                 next_id += share
+            # Written in order of receipt across all units, as a live system fills its table: a month's dossiers
+            # lie together on disk, which is what the reports' index ranges rely on.
+            for row, events, stops in heapq.merge(*streams, key=lambda item: item[0]["received_at"]):
+                self._count(summary, row, events, stops)
+                writer.add(row, events, stops)
+                if self.progress and summary.dossiers % 100_000 == 0:
+                    self.progress(summary.dossiers, time.perf_counter() - began)
             writer.flush()
             writer.finish(first_id, next_id - 1)
         if connection.vendor == "postgresql" and self.count >= 10_000:
