@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.freeze_period",
         "schedule": crontab(hour=0, minute=30, day_of_month="1,15"),
     },
+    "reports.roll_up_running_month every night": {
+        "task": "reports.roll_up_running_month",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "reports.weekly_report on Friday morning": {
         "task": "reports.weekly_report",
         "schedule": crontab(hour=7, minute=30, day_of_week="fri"),

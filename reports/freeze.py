@@ -8,7 +8,7 @@ import calendar as month_calendar
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from reports import periods
@@ -48,24 +48,35 @@ def segments(period):
             return [(period, found)]
     pieces = _pieces(period)
     whole_starts = [part.start for part, whole in pieces if whole]
-    frozen = {}
-    if whole_starts:
-        frozen = {
-            freeze.start: freeze
-            for freeze in Freeze.objects.filter(kind=FreezeKind.MONTH, current=True, start__in=whole_starts)
-        }
+    month_starts = [part.start for part, _ in pieces if part.start.day == 1]
+    frozen, rollups = {}, {}
+    if month_starts:
+        wanted = Q(kind=FreezeKind.MONTH, start__in=whole_starts) | Q(kind=FreezeKind.ROLLUP, start__in=month_starts)
+        for stored in Freeze.objects.filter(wanted, current=True):
+            (rollups if stored.kind == FreezeKind.ROLLUP else frozen)[stored.start] = stored
     result, run = [], []
+
+    def flush():
+        if run:
+            result.append((periods.date_range(run[0].start, run[-1].end), None))
+            run.clear()
+
     for part, whole in pieces:
         freeze = frozen.get(part.start) if whole else None
+        rollup = rollups.get(part.start) if freeze is None else None
+        if rollup is not None and rollup.end <= part.end:
+            # The month's finished days from last night's rollup; the days since, live.
+            flush()
+            result.append((periods.date_range(part.start, rollup.end), rollup))
+            if rollup.end < part.end:
+                run.append(periods.date_range(rollup.end + timedelta(days=1), part.end))
+            continue
         if freeze is None:
             run.append(part)
             continue
-        if run:
-            result.append((periods.date_range(run[0].start, run[-1].end), None))
-            run = []
+        flush()
         result.append((part, freeze))
-    if run:
-        result.append((periods.date_range(run[0].start, run[-1].end), None))
+    flush()
     return result
 
 
@@ -99,6 +110,11 @@ def freeze(period, kind=FreezeKind.MONTH, by=None, reason=""):
     if not is_closed(period):
         raise FreezeRefused(f"Kỳ {period.label} chưa kết thúc, chưa thể chốt số liệu.")
     previous = Freeze.objects.select_for_update().filter(kind=kind, start=period.start, current=True).first()
+    if previous is not None and kind == FreezeKind.ROLLUP:
+        # A rollup is a cache of the running month: last night's is replaced, not kept as history.
+        FrozenFigures.objects.filter(freeze=previous).delete()
+        previous.delete()
+        previous = None
     if previous is not None and not (reason or "").strip():
         raise FreezeRefused(
             f"Kỳ {period.label} đã chốt lúc {timezone.localtime(previous.frozen_at):%H:%M %d/%m/%Y}; "
@@ -138,3 +154,14 @@ def freeze_closed_months(until=None, by=None):
     months = periods.months_before(until.replace(day=1), count + 1)[:-1] if count > 0 else []
     done = set(Freeze.objects.filter(kind=FreezeKind.MONTH, current=True).values_list("start", flat=True))
     return [freeze(month, by=by) for month in months if month.start not in done]
+
+
+def roll_up_running_month(today=None):
+    """Each night: sum the running month's finished days, so reports of this month only count today live.
+
+    On the 1st there is nothing finished in the new month (the closed month is frozen by freeze_period).
+    """
+    today = today or timezone.localdate()
+    if today.day == 1:
+        return None
+    return freeze(periods.date_range(today.replace(day=1), today - timedelta(days=1)), kind=FreezeKind.ROLLUP)

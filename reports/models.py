@@ -9,6 +9,9 @@ from django.utils import timezone
 class FreezeKind(models.TextChoices):
     MONTH = "month", "Tháng"
     STAT_MONTH = "stat_month", "Kỳ thống kê (15–14)"
+    # Not a reported figure: the running month's finished days, summed each night so that a report of the
+    # current month only counts today live. Replaced every night; never shown as "chốt".
+    ROLLUP = "rollup", "Tổng hợp tạm tháng đang chạy"
 
 
 class Freeze(models.Model):

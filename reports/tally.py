@@ -5,6 +5,7 @@ resolved or ended before its start); the counters are FILTERed counts over that 
 """
 
 from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -266,8 +267,13 @@ class Tally:
 
     @property
     def frozen_at(self):
-        """When the newest frozen part was frozen (None when every figure is live)."""
-        return max((freeze.frozen_at for freeze in self.freezes or ()), default=None)
+        """When the newest frozen (reported) part was frozen; None when no closed month was read frozen."""
+        return max((f.frozen_at for f in self.freezes or () if f.kind != "rollup"), default=None)
+
+    @property
+    def rolled_up(self):
+        """The running month's nightly rollup read in place of its finished days, if any."""
+        return next((f for f in self.freezes or () if f.kind == "rollup"), None)
 
 
 def tally(period, scope=None, allowed_units=None, by_field=True):
@@ -327,10 +333,10 @@ class MonthPoint:
 def trend(last_month, scope=None, allowed_units=None, months=12, units=None, known=None):
     """Received, resolved, on-time and online rates for the `months` months ending with `last_month`.
 
-    Frozen months are read from their freeze; the others from the dossiers, in two queries. On-time here means
-    resolved on or before the due day, counted in the month of resolution. `units` (ids) saves looking up the
-    scope's units again when the caller has them; `known` (a Tally's live_totals) saves counting again a month
-    the tally has just counted live.
+    Each month adds up its parts as the tally cuts them: frozen months and the running month's rollup from their
+    stored figures, the rest live (two queries for all of it). On-time here means resolved on or before the due
+    day, counted in the month of resolution. `units` (ids) saves looking the scope's units up again; `known` (a
+    Tally's live_totals) saves counting again what the tally has just counted live.
     """
     from django.db.models.functions import TruncMonth
 
@@ -341,69 +347,73 @@ def trend(last_month, scope=None, allowed_units=None, months=12, units=None, kno
     months_list = months_before(last_month.start, months)
     units = unit_ids(report_units(scope, allowed_units) if units is None else units)
     points = {period.start: MonthPoint(period.start) for period in months_list}
-    window = date_range(months_list[0].start, months_list[-1].end)
+    today = timezone.localdate()
+    window = date_range(months_list[0].start, min(months_list[-1].end, max(today, months_list[0].start)))
     parts = segments(window)
     freezes = [freeze for _, freeze in parts if freeze is not None]
-    for freeze_id, totals in (frozen_figures(freezes, units, ()) if freezes else {}).items():
-        freeze = next(f for f in freezes if f.pk == freeze_id)
-        total = totals.get((), Counters())
-        point = points[freeze.start]
-        point.received, point.received_online = total.received_in_period, total.received_online
-        point.resolved, point.resolved_timely = total.resolved_total, total.resolved_early + total.resolved_on_time
-    today = timezone.localdate()
-    live_months = []
-    for month in (part for part, freeze in _month_parts(parts) if freeze is None):
-        reused = (known or {}).get((month.start, min(month.end, today)))
-        if reused is None:
-            live_months.append(month)
+    stored = frozen_figures(freezes, units, ()) if freezes else {}
+    to_count = []
+    for part, freeze in parts:
+        if freeze is not None:
+            _add_flows(points[part.start.replace(day=1)], stored[freeze.pk].get((), Counters()))
             continue
-        point = points[month.start]
-        point.received, point.received_online = reused.received_in_period, reused.received_online
-        point.resolved, point.resolved_timely = reused.resolved_total, reused.resolved_early + reused.resolved_on_time
-    if not live_months:
+        for piece in _month_pieces(part):
+            reused = (known or {}).get((piece.start, min(piece.end, today)))
+            if reused is None:
+                to_count.append(piece)
+            else:
+                _add_flows(points[piece.start.replace(day=1)], reused)
+    if not to_count:
         return list(points.values())
-    live = live_months
-    start_at, end_at = live[0].start_at, live[-1].end_at
-    live_months = {month.start for month in live}
-    dossiers = Dossier.objects.filter(unit_id__in=unit_ids(units))
+    dossiers = Dossier.objects.filter(unit_id__in=units)
     tz = local_tz()
+    received_in = Q()
+    resolved_in = Q()
+    for piece in to_count:
+        received_in |= Q(received_at__gte=piece.start_at, received_at__lt=piece.end_at)
+        resolved_in |= Q(resolved_at__gte=piece.start_at, resolved_at__lt=piece.end_at)
     received = (
-        dossiers.filter(received_at__gte=start_at, received_at__lt=end_at)
+        dossiers.filter(received_in)
         .annotate(month=TruncMonth("received_at", tzinfo=tz))
         .values("month")
         .order_by()
         .annotate(received=Count("id"), received_online=Count("id", filter=Q(channel=Channel.ONLINE)))
     )
     for row in received:
-        if _as_date(row["month"]) in live_months:
-            point = points[_as_date(row["month"])]
-            point.received, point.received_online = row["received"], row["received_online"]
+        point = points[_as_date(row["month"])]
+        point.received += row["received"]
+        point.received_online += row["received_online"]
     resolved = (
-        with_days(dossiers.filter(resolved_at__gte=start_at, resolved_at__lt=end_at))
+        with_days(dossiers.filter(resolved_in))
         .annotate(month=TruncMonth("resolved_at", tzinfo=tz))
         .values("month")
         .order_by()
         .annotate(resolved=Count("id"), resolved_timely=Count("id", filter=Q(resolved_day__lte=F("due_day"))))
     )
     for row in resolved:
-        if _as_date(row["month"]) in live_months:
-            point = points[_as_date(row["month"])]
-            point.resolved, point.resolved_timely = row["resolved"], row["resolved_timely"]
+        point = points[_as_date(row["month"])]
+        point.resolved += row["resolved"]
+        point.resolved_timely += row["resolved_timely"]
     return list(points.values())
 
 
-def _month_parts(parts):
-    """Segments cut back into calendar months (a live run of several months becomes its months)."""
-    from reports.periods import month
+def _add_flows(point, counters):
+    point.received += counters.received_in_period
+    point.received_online += counters.received_online
+    point.resolved += counters.resolved_total
+    point.resolved_timely += counters.resolved_early + counters.resolved_on_time
 
-    for part, freeze in parts:
-        if freeze is not None:
-            yield part, freeze
-            continue
-        index = part.start.year * 12 + part.start.month - 1
-        while index <= part.end.year * 12 + part.end.month - 1:
-            yield month(index // 12, index % 12 + 1), None
-            index += 1
+
+def _month_pieces(part):
+    """A live part cut at month boundaries (a live run of several months becomes its months)."""
+    from reports.periods import date_range
+
+    start = part.start
+    while start <= part.end:
+        next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = min(part.end, next_month - timedelta(days=1))
+        yield date_range(start, end)
+        start = end + timedelta(days=1)
 
 
 def _as_date(value):

@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from reports import periods
-from reports.freeze import freeze, freeze_closed_months
+from reports.freeze import freeze, freeze_closed_months, roll_up_running_month
 from reports.models import Freeze, FreezeKind
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,16 @@ def freeze_period():
         done.append(stat.label)
     log.info("Chốt số liệu: %s", ", ".join(done) or "không có kỳ mới")
     return done
+
+
+@shared_task(name="reports.roll_up_running_month", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def roll_up_running_month_task():
+    """Each night: the running month's finished days summed, so this month's reports count only today live."""
+    rollup = roll_up_running_month()
+    if rollup is None:
+        return None
+    log.info("Tổng hợp tạm tháng đang chạy: %s – %s", f"{rollup.start:%d/%m/%Y}", f"{rollup.end:%d/%m/%Y}")
+    return f"{rollup.start:%d/%m/%Y}–{rollup.end:%d/%m/%Y}"
 
 
 @shared_task(name="reports.weekly_report", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)

@@ -95,3 +95,49 @@ def test_the_task_freezes_closed_months_and_the_statistical_month(march):
     # Run again the next night: nothing new to freeze.
     with time_machine.travel(vn(2024, 5, 16, 0, 30), tick=False):
         assert freeze_period.apply().get() == []
+
+
+def test_the_running_months_rollup_plus_today_gives_exactly_the_live_figures(march, units, cast):
+    from reports.freeze import roll_up_running_month
+    from reports.tally import trend
+
+    # 20/03/2024: the month is running. Last night's rollup holds 01–19/03; today is counted live.
+    with time_machine.travel(vn(2024, 3, 20, 12), tick=False):
+        live = tally(periods.month(2024, 3), scope=units["district"])
+        ids = [row.unit.pk for row in live.units]
+        fresh_trend = trend(periods.month(2024, 3), units=ids, months=2)
+        rollup = roll_up_running_month()
+        assert (rollup.kind, rollup.start.isoformat(), rollup.end.isoformat()) == ("rollup", "2024-03-01", "2024-03-19")
+        composed = tally(periods.month(2024, 3), scope=units["district"])
+        assert composed.rolled_up == rollup and composed.frozen_at is None  # a rollup is never announced as "chốt"
+        assert composed.totals == live.totals
+        assert [r.counters for r in composed.units] == [r.counters for r in live.units]
+        assert [r.counters for r in composed.fields] == [r.counters for r in live.fields]
+        rolled_trend = trend(periods.month(2024, 3), units=ids, months=2, known=composed.live_totals)
+        assert [(p.received, p.resolved, p.resolved_timely) for p in rolled_trend] == [
+            (p.received, p.resolved, p.resolved_timely) for p in fresh_trend
+        ]
+    # The next night's rollup replaces it: a cache, not a reported figure with a history.
+    with time_machine.travel(vn(2024, 3, 21, 0, 20), tick=False):
+        again = roll_up_running_month()
+    assert list(Freeze.objects.filter(kind="rollup").values_list("pk", flat=True)) == [again.pk]
+    assert again.end.isoformat() == "2024-03-20"
+    # On the 1st there is nothing finished in the new month.
+    with time_machine.travel(vn(2024, 4, 1, 0, 20), tick=False):
+        assert roll_up_running_month() is None
+
+
+def test_the_nightly_task_rolls_up_and_the_dashboard_says_so(march, units, cast, client):
+    from django.urls import reverse
+
+    from reports.tasks import roll_up_running_month_task
+    from tests.conftest import PASSWORD
+
+    with time_machine.travel(vn(2024, 3, 20, 0, 20), tick=False):
+        assert roll_up_running_month_task.apply().get() == "01/03/2024–19/03/2024"
+    client.login(username=cast["office"].username, password=PASSWORD)
+    with time_machine.travel(vn(2024, 3, 20, 9), tick=False):
+        page = client.get(reverse("reports:index"), {"ky": "thang", "nam": "2024", "thang": "3", "don_vi": "DBD"})
+    assert (
+        "(đến hết 19/03/2024) đọc từ bản tổng hợp lúc 00:20 20/03/2024; hôm nay tính trực tiếp" in page.content.decode()
+    )
