@@ -65,17 +65,17 @@ def main():
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
-    unit = Unit.objects.get(code=args.unit)
+    unit = None if args.unit == "ALL" else Unit.objects.get(code=args.unit)
     client = Client()
     client.force_login(office_user(unit))
-    url = f"/bao-cao/?ky=nam&nam={args.year}&don_vi={unit.code}"
+    url = f"/bao-cao/?ky=nam&nam={args.year}" + (f"&don_vi={unit.code}" if unit else "")
     from cases.models import Dossier
 
-    in_scope = Dossier.objects.filter(unit__in=Unit.objects.subtree(unit).values("pk")).count()
-    print(
-        f"{unit.name}: {Unit.objects.subtree(unit).count()} đơn vị, {in_scope:,} hồ sơ (cả cơ sở dữ liệu: "
-        f"{Dossier.objects.count():,}); trang {url}"
-    )
+    units = Unit.objects.subtree(unit) if unit else Unit.objects.all()
+    in_scope = Dossier.objects.filter(unit__in=units.values("pk")).count()
+    name = unit.name if unit else "Toàn hệ thống"
+    total = Dossier.objects.count()
+    print(f"{name}: {units.count()} đơn vị, {in_scope:,} hồ sơ (cả cơ sở dữ liệu: {total:,}); trang {url}")
     frozen = Freeze.objects.filter(current=True, kind="month").count()
     median, worst, count = time_page(client, url, args.repeat)
     print(
@@ -94,6 +94,7 @@ def main():
         today = timezone.localdate()
         units = report_units(unit)
         for label, period in (
+            ("hôm nay (phần tính trực tiếp khi đã có tổng hợp đêm qua)", periods.date_range(today, today)),
             ("tháng đang chạy", periods.month(today.year, today.month).up_to(today)),
             ("cả năm", periods.year(args.year).up_to(today)),
         ):
