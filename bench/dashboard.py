@@ -77,11 +77,10 @@ def main():
     total = Dossier.objects.count()
     print(f"{name}: {units.count()} đơn vị, {in_scope:,} hồ sơ (cả cơ sở dữ liệu: {total:,}); trang {url}")
     frozen = Freeze.objects.filter(current=True, kind="month").count()
+    rollup = Freeze.objects.filter(current=True, kind="rollup").exists()
+    tail = "tổng hợp đêm qua + hôm nay tính trực tiếp" if rollup else "tháng đang chạy tính trực tiếp"
     median, worst, count = time_page(client, url, args.repeat)
-    print(
-        f"  tháng đã chốt ({frozen}) + tháng đang chạy tính trực tiếp: trung vị {median:.0f} ms, "
-        f"chậm nhất {worst:.0f} ms, {count} truy vấn"
-    )
+    print(f"  tháng đã chốt ({frozen}) + {tail}: trung vị {median:.0f} ms, chậm nhất {worst:.0f} ms, {count} truy vấn")
     with transaction.atomic():
         Freeze.objects.update(current=False)
         median, worst, count = time_page(client, url, max(3, args.repeat // 3))
