@@ -176,6 +176,11 @@ class ReadOnlyAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
 
 def _describe(values):
     """An event's before/after in words: "Trạng thái: Chờ bổ sung; Ngày hẹn trả: 10:00 21/02/2024"."""
@@ -329,11 +334,6 @@ class DossierAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def updated(self, dossier):
         return _local(dossier.updated_at)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
 
 @admin.register(DossierEvent)
 class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -348,8 +348,3 @@ class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="thời điểm", ordering="at")
     def when(self, event):
         return _local(event.at)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from cases import access
+from cases.admin import ReadOnlyAdminMixin
 from reports import periods
 from reports.freeze import FreezeRefused, freeze
 from reports.models import Freeze, FreezeKind, FrozenFigures
@@ -49,22 +50,6 @@ def may_refreeze(user):
     return user.is_active and (user.is_superuser or access.is_admin(user))
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-
 class RefreezeForm(forms.Form):
     reason = forms.CharField(
         label="Lý do chốt lại",
@@ -76,7 +61,7 @@ class RefreezeForm(forms.Form):
 
 
 @admin.register(Freeze)
-class FreezeAdmin(ReadOnly, admin.ModelAdmin):
+class FreezeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("kind", "period", "frozen", "frozen_by", "reason_text", "current", "summary")
     list_display_links = ("period",)
     list_filter = ("kind", "current")
@@ -203,7 +188,7 @@ def _number(value):
 
 
 @admin.register(FrozenFigures)
-class FrozenFiguresAdmin(ReadOnly, admin.ModelAdmin):
+class FrozenFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("frozen_in", "unit_name", "field_name", "level", "figures")
     list_select_related = ("freeze", "unit", "field")
     search_fields = ("unit__name", "unit__code")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from cases.models import Field, Level, Membership, OnlineLevel, Procedure, Role, Unit, UnitKind
+from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "mat-khau-thu-nghiem"
@@ -20,6 +20,26 @@ PASSWORD = "mat-khau-thu-nghiem"
 def vn(year, month, day, hour=0, minute=0):
     """An aware datetime in Vietnam's time zone."""
     return datetime(year, month, day, hour, minute, tzinfo=VN)
+
+
+def make(code, unit, procedure, received, due, resolved=None, ended=None, state=None, channel=Channel.DIRECT, **extra):
+    """A dossier as it stands, written directly: the figures' fixtures set every date by hand."""
+    if state is None:
+        state = State.RESOLVED if resolved else State.PROCESSING
+    return Dossier.objects.create(
+        code=code,
+        unit=unit,
+        procedure=procedure,
+        applicant_name="Người nộp",
+        channel=channel,
+        processing_days=procedure.processing_days,
+        received_at=received,
+        due_at=due,
+        resolved_at=resolved,
+        ended_at=ended,
+        state=state,
+        **extra,
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -27,28 +27,10 @@ from cases.models import (
     WorkdayOverride,
 )
 from reports import periods
-from tests.conftest import vn
+from tests.conftest import make, vn
 
 # Friday 08/03/2024 before the desk opens; the next working day is Monday 11/03.
 FRIDAY_MORNING = vn(2024, 3, 8, 6, 45)
-
-
-def make(code, unit, procedure, received, due, resolved=None, ended=None, state=None, **extra):
-    if state is None:
-        state = State.RESOLVED if resolved else State.PROCESSING
-    return Dossier.objects.create(
-        code=code,
-        unit=unit,
-        procedure=procedure,
-        applicant_name="Người nộp",
-        processing_days=procedure.processing_days,
-        received_at=received,
-        due_at=due,
-        resolved_at=resolved,
-        ended_at=ended,
-        state=state,
-        **extra,
-    )
 
 
 @pytest.fixture(autouse=True)

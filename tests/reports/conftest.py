@@ -2,29 +2,11 @@
 
 import pytest
 
-from cases.models import Channel, Dossier, State
+from cases.models import Channel, State
 from reports import periods
-from tests.conftest import vn
+from tests.conftest import make, vn
 
 ONLINE, DIRECT, POSTAL = Channel.ONLINE, Channel.DIRECT, Channel.POSTAL
-
-
-def make(code, unit, procedure, received, due, resolved=None, ended=None, state=None, channel=DIRECT):
-    if state is None:
-        state = State.RESOLVED if resolved else State.PROCESSING
-    return Dossier.objects.create(
-        code=code,
-        unit=unit,
-        procedure=procedure,
-        applicant_name="Người nộp",
-        channel=channel,
-        processing_days=procedure.processing_days,
-        received_at=received,
-        due_at=due,
-        resolved_at=resolved,
-        ended_at=ended,
-        state=state,
-    )
 
 
 @pytest.fixture
