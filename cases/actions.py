@@ -75,6 +75,13 @@ class DossierActions:
         received_at = received_at or now
         if received_at > now + FUTURE_TOLERANCE:
             raise ActionRefused(f"Ngày tiếp nhận {_fmt(received_at)} ở tương lai.")
+        received_day = timezone.localtime(received_at).date()
+        if not unit.is_valid_on(received_day):
+            # Units are merged and abolished (two-level government from 01/07/2025): a closed desk receives nothing.
+            successor = f"; hồ sơ nộp tại {unit.merged_into.name}" if unit.merged_into_id else ""
+            raise ActionRefused(f"{unit.name} không còn hoạt động ngày {received_day:%d/%m/%Y}{successor}.")
+        if not procedure.active:
+            raise ActionRefused(f"Thủ tục {procedure.code} đã ngừng áp dụng.")
         if due_at is None:
             work_calendar = work_calendar or load_calendar()
             due_at = work_calendar.due_at(received_at, procedure.processing_days, procedure.same_day_cutoff)

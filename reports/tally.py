@@ -229,6 +229,12 @@ def _single_keys(figures_by_key):
     return {key[0] if len(key) == 1 else key: counters for key, counters in figures_by_key.items()}
 
 
+def _active_during(unit, period):
+    return (unit.valid_from is None or unit.valid_from <= period.end) and (
+        unit.valid_to is None or unit.valid_to >= period.start
+    )
+
+
 def _sum_by(figures_by_key, positions):
     result = {}
     for key, counters in figures_by_key.items():
@@ -290,7 +296,13 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
     dimensions = ("unit", "field", "unit_level") if by_field else ("unit",)
     by, freezes = figures(period, [unit.pk for unit in units], dimensions, live_totals=live_totals)
     per_unit, per_field = by["unit"], by.get("field", {})
-    unit_rows = [UnitRow(unit, per_unit.get(unit.pk, Counters())) for unit in units]
+    # A unit abolished or merged before the period (or created after it) with nothing to count is not listed;
+    # with dossiers it is, under its own name: old dossiers keep the unit they had.
+    unit_rows = [
+        UnitRow(unit, per_unit.get(unit.pk, Counters()))
+        for unit in units
+        if unit.pk in per_unit or _active_during(unit, period)
+    ]
     totals = sum((row.counters for row in unit_rows), Counters())
     field_rows = []
     if by_field:

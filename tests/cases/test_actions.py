@@ -471,3 +471,27 @@ def test_an_officer_acting_on_a_stale_page_cannot_undo_a_colleagues_step(receive
     on_other_screen.refresh_from_db()
     assert on_other_screen.state == "da_co_ket_qua"
     assert not ClockStop.objects.filter(dossier=received).exists()
+
+
+def test_a_closed_desk_or_a_withdrawn_procedure_receives_nothing(units, procedures):
+    from datetime import date
+
+    commune = units["phinh_giang"]
+    commune.valid_to, commune.merged_into = date(2025, 6, 30), units["keo_lom"]
+    commune.save()
+    with time_machine.travel(vn(2025, 7, 2, 9), tick=False):
+        with pytest.raises(
+            ActionRefused,
+            match="UBND xã Phình Giàng không còn hoạt động ngày 02/07/2025; hồ sơ nộp tại UBND xã Keo Lôm",
+        ):
+            Dossier.receive(unit=commune, procedure=procedures["land"], applicant_name="Lý A Dơ")
+        # Received before it closed (entered late): accepted.
+        late_entry = Dossier.receive(
+            unit=commune, procedure=procedures["land"], applicant_name="Lý A Dơ", received_at=vn(2025, 6, 30, 9)
+        )
+        assert late_entry.unit == commune
+        procedures["land"].active = False
+        procedures["land"].save()
+        with pytest.raises(ActionRefused, match="Thủ tục 1.003003 đã ngừng áp dụng"):
+            Dossier.receive(unit=units["pu_hong"], procedure=procedures["land"], applicant_name="Lý A Dơ")
+    assert Dossier.objects.filter(applicant_name="Lý A Dơ").count() == 1

@@ -141,3 +141,19 @@ def test_the_trend_reuses_the_month_the_tally_just_counted(march, units, django_
     assert [(p.received, p.resolved, p.on_time_rate, p.online_rate) for p in reused] == [
         (p.received, p.resolved, p.on_time_rate, p.online_rate) for p in fresh
     ]
+
+
+def test_a_unit_abolished_before_the_period_is_listed_only_while_it_has_dossiers(march, units):
+    from datetime import date
+
+    # Phình Giàng merged into Keo Lôm at the end of 2023: nothing of its own in March 2024, so not listed.
+    phinh_giang = units["phinh_giang"]
+    phinh_giang.valid_to, phinh_giang.merged_into = date(2023, 12, 31), units["keo_lom"]
+    phinh_giang.save()
+    codes = [row.unit.code for row in tally(march, scope=units["district"]).units]
+    assert "DBD-PG" not in codes and "DBD-KL" in codes
+    # Pú Hồng abolished too, but its March dossiers keep it in the report under its own name.
+    units["pu_hong"].valid_to = date(2023, 12, 31)
+    units["pu_hong"].save()
+    result = tally(march, scope=units["district"])
+    assert next(row for row in result.units if row.unit.code == "DBD-PH").counters.received_total == 11
