@@ -10,18 +10,19 @@ def is_admin(user):
     return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists()
 
 
-def _memberships(user):
+def memberships(user):
+    """The user's roles at units, read once per request (cached on the user object the request carries)."""
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_portal_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("unit"))
+        cached = list(Membership.objects.filter(user=user).select_related("unit").order_by("role", "unit__path"))
         user._portal_memberships = cached
     return cached
 
 
 def roles(user):
-    return {membership.role for membership in _memberships(user)}
+    return {membership.role for membership in memberships(user)}
 
 
 def visible_units(user):
@@ -31,7 +32,7 @@ def visible_units(user):
     if user.is_superuser or Role.ADMIN in roles(user):
         return Unit.objects.all()
     condition = Q(pk__in=[])
-    for membership in _memberships(user):
+    for membership in memberships(user):
         if membership.role == Role.DESK:
             condition |= Q(pk=membership.unit_id)
         else:

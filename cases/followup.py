@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
+from . import access
 from .models import Dossier, DossierEvent, EventKind, Explanation, ExplanationRequest, Membership, Role, Unit
 from .outcome import local_tz, open_q, overdue_q
 
@@ -309,7 +310,7 @@ def apology_counts(period, units, owed=None):
     from .outcome import with_days
 
     period = period.up_to(timezone.localdate())  # a running period counts as of today, as the tally does
-    ids = unit_ids([getattr(unit, "pk", unit) for unit in units] if isinstance(units, list | tuple) else units)
+    ids = unit_ids(units)
     dossiers = with_days(Dossier.objects.filter(unit_id__in=ids, received_at__lt=period.end_at))
     conditions = (late_q(period), overdue_at_end_q(period))
     late = dict(owed or {})
@@ -328,12 +329,6 @@ def apology_counts(period, units, owed=None):
 
 
 # --- explanations (giải trình) ----------------------------------------------------------------------------
-def _memberships(user):
-    if not user.is_authenticated:
-        return []
-    return list(Membership.objects.filter(user=user).select_related("unit"))
-
-
 def _above_or_at(membership, unit):
     return unit.path.startswith(membership.unit.path)
 
@@ -344,7 +339,7 @@ def can_request_explanations(user, office_unit):
         return False
     if user.is_superuser:
         return True
-    return any(m.role in (Role.OFFICE, Role.ADMIN) and _above_or_at(m, office_unit) for m in _memberships(user))
+    return any(m.role in (Role.OFFICE, Role.ADMIN) and _above_or_at(m, office_unit) for m in access.memberships(user))
 
 
 @transaction.atomic
@@ -402,7 +397,7 @@ def can_view_explanation(user, explanation):
     if user.is_superuser:
         return True
     unit = explanation.unit
-    for membership in _memberships(user):
+    for membership in access.memberships(user):
         if membership.unit_id == unit.pk:
             return True
         if membership.role in (Role.OFFICE, Role.HOME_AFFAIRS, Role.ADMIN) and _above_or_at(membership, unit):
@@ -418,7 +413,7 @@ def visible_explanations(user):
     if user.is_superuser:
         return queryset
     condition = Q(pk__in=[])
-    for membership in _memberships(user):
+    for membership in access.memberships(user):
         condition |= Q(unit_id=membership.unit_id)
         if membership.role in (Role.OFFICE, Role.HOME_AFFAIRS, Role.ADMIN):
             condition |= Q(unit__path__startswith=membership.unit.path)

@@ -66,7 +66,7 @@ def form_04(request, code):
 
 # --- explanations: who oversees what ----------------------------------------------------------------
 def _overseer_memberships(user):
-    return [m for m in access._memberships(user) if m.role in OVERSEERS]
+    return [m for m in access.memberships(user) if m.role in OVERSEERS]
 
 
 def _may_oversee(user, explanation_request):
@@ -81,7 +81,7 @@ def _offices(user):
     """The units in whose name the user may ask for explanations."""
     if user.is_superuser:
         return Unit.objects.filter(children__isnull=False).distinct().order_by("path")
-    ids = [m.unit_id for m in access._memberships(user) if m.role in (Role.OFFICE, Role.ADMIN)]
+    ids = [m.unit_id for m in access.memberships(user) if m.role in (Role.OFFICE, Role.ADMIN)]
     return Unit.objects.filter(pk__in=ids).order_by("path")
 
 
@@ -100,7 +100,7 @@ def _overseen_requests(user):
 
 def _owed_by(user):
     """The explanations the user's own units owe (or gave): the unit side of the page."""
-    unit_ids = [m.unit_id for m in access._memberships(user) if m.role in (Role.DESK, Role.OFFICE)]
+    unit_ids = [m.unit_id for m in access.memberships(user) if m.role in (Role.DESK, Role.OFFICE)]
     return (
         Explanation.objects.filter(unit_id__in=unit_ids)
         .select_related("request__office", "unit", "answered_by")

@@ -29,7 +29,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.models import Dossier, Explanation, Level
 from cases.outcome import with_days
-from reports.tally import RATE_DIGITS, counter_conditions, relevant, report_units, tally
+from reports.tally import RATE_DIGITS, counter_conditions, relevant, tally, unit_ids
 from reports.wording import number, percent
 
 NO_DATA = "Chưa đủ số liệu đánh giá"
@@ -245,10 +245,11 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     period = period.up_to(timezone.localdate())
     progress(5, "Đang tính số liệu các đơn vị")
     result = tally(period, scope=scope, allowed_units=allowed_units, by_field=False)
-    units = report_units(scope, allowed_units)
+    units = [row.unit.pk for row in result.units]
     progress(30, "Đang tính tỷ lệ số hóa, phiếu xin lỗi, giải trình")
     digitized = _digitized(period, units)
-    apologies = apology_counts(period, units)
+    owed = {row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units}
+    apologies = apology_counts(period, units, owed=owed)
     explanations = _explanations(period, units)
     unit_rows = []
     for row in result.units:
@@ -270,7 +271,7 @@ def _digitized(period, units):
     """{unit id: (received in the period, of which papers digitised)}."""
     rows = (
         Dossier.objects.filter(
-            unit__in=units.values("pk"), received_at__gte=period.start_at, received_at__lt=period.end_at
+            unit_id__in=unit_ids(units), received_at__gte=period.start_at, received_at__lt=period.end_at
         )
         .values("unit_id")
         .order_by()
@@ -283,7 +284,7 @@ def _explanations(period, units):
     """{unit id: (explanations asked by requests overlapping the period, of which answered)}."""
     rows = (
         Explanation.objects.filter(
-            unit__in=units.values("pk"), request__period_start__lte=period.end, request__period_end__gte=period.start
+            unit_id__in=unit_ids(units), request__period_start__lte=period.end, request__period_end__gte=period.start
         )
         .values("unit_id")
         .order_by()
@@ -303,7 +304,7 @@ def _officials(period, units, unit_by_id):
         "overdue": conditions["in_progress_overdue"],
     }
     rows = (
-        with_days(relevant(Dossier.objects.filter(unit__in=units.values("pk")), period))
+        with_days(relevant(Dossier.objects.filter(unit_id__in=unit_ids(units)), period))
         .values("handler_id", "handler__username", "handler__first_name", "handler__last_name", "unit_id")
         .order_by()
         .annotate(**{name: Count("id", filter=condition) for name, condition in counts.items()})

@@ -138,9 +138,12 @@ def report_units(scope=None, allowed_units=None):
 
 
 def unit_ids(units):
-    """The units' ids as a literal list: `unit_id IN (…)` lets every (unit, date) index serve the period's OR."""
+    """The units' ids as a literal list: `unit_id IN (…)` lets every (unit, date) index serve the period's OR.
+
+    Takes a queryset of units, or a list of units or ids.
+    """
     if isinstance(units, list | tuple | set | frozenset):
-        return list(units)
+        return [getattr(unit, "pk", unit) for unit in units]
     return list(units.values_list("pk", flat=True))
 
 

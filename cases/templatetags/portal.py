@@ -8,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from cases import outcome
-from cases.models import Channel, Membership, Role, State
+from cases import access, outcome
+from cases.models import Channel, Role, State
 
 register = template.Library()
 
@@ -104,9 +104,7 @@ def event_changes(event):
 @register.simple_tag
 def user_memberships(user):
     """The user's roles and units, for the header."""
-    if not user.is_authenticated:
-        return []
-    return list(Membership.objects.filter(user=user).select_related("unit").order_by("role", "unit__path"))
+    return access.memberships(user)
 
 
 @register.filter
