@@ -73,3 +73,24 @@ def get_dossier_or_404(user, code, for_change=False):
         return queryset.select_related("procedure__field", "unit", "handler", "received_by").get(code=code)
     except Dossier.DoesNotExist:
         raise Http404("Không tìm thấy hồ sơ") from None
+
+
+def report_scope(user, code=None):
+    """The unit a report is for, and the units the user may see.
+
+    A unit code outside what the user may see is a 404; without a code, the user's widest unit (administrators:
+    the single root, or everything when there are several).
+    """
+    visible = visible_units(user)
+    if code:
+        unit = visible.select_related("parent").filter(code=code).first()
+        if unit is None:
+            raise Http404("Không có đơn vị này trong phạm vi của bạn.")
+        return unit, visible
+    if user.is_superuser or is_admin(user):
+        roots = list(Unit.objects.filter(parent__isnull=True)[:2])
+        return (roots[0] if len(roots) == 1 else None), visible
+    widest = sorted(visible.select_related("parent"), key=lambda unit: unit.path.count("/"))
+    if not widest:
+        raise Http404("Tài khoản chưa được gán đơn vị.")
+    return widest[0], visible

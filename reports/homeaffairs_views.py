@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cases import access
-from cases.models import Role, Unit
+from cases.models import Role
 from reports import appraisal, periods
 from reports.tally import report_units
 from reports.views import XLSX
@@ -24,20 +24,7 @@ STALLED_AFTER = timedelta(minutes=2)
 
 
 def _scope(user, code):
-    """The unit asked for, if the user may see it (404 otherwise); by default their widest unit."""
-    visible = access.visible_units(user)
-    if code:
-        unit = visible.select_related("parent").filter(code=code).first()
-        if unit is None:
-            raise Http404("Không có đơn vị này trong phạm vi của bạn.")
-        return unit, visible
-    if user.is_superuser or access.is_admin(user):
-        roots = list(Unit.objects.filter(parent__isnull=True)[:2])
-        return (roots[0] if len(roots) == 1 else None), visible
-    widest = sorted(visible.select_related("parent"), key=lambda unit: unit.path.count("/"))
-    if not widest:
-        raise Http404("Tài khoản chưa được gán đơn vị.")
-    return widest[0], visible
+    return access.report_scope(user, code)
 
 
 def _check_role(user):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from cases import access, followup
-from cases.models import Level, Unit
+from cases.models import Level
 from reports import periods, wording
 from reports.tally import COUNTER_NAMES, online_groups, tally, trend
 
@@ -18,21 +18,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _scope(request):
-    """The unit the figures are for: one the user may see (404 otherwise); default, their widest unit."""
-    visible = access.visible_units(request.user)
-    code = request.GET.get("don_vi")
-    if code:
-        unit = visible.filter(code=code).first()
-        if unit is None:
-            raise Http404("Không có đơn vị này trong phạm vi của bạn.")
-        return unit, visible
-    if request.user.is_superuser or access.is_admin(request.user):
-        roots = list(Unit.objects.filter(parent__isnull=True)[:2])
-        return (roots[0] if len(roots) == 1 else None), visible
-    widest = sorted(visible, key=lambda unit: unit.path.count("/"))
-    if not widest:
-        raise Http404("Tài khoản chưa được gán đơn vị.")
-    return widest[0], visible
+    return access.report_scope(request.user, request.GET.get("don_vi"))
 
 
 def _period(request):
