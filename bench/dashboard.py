@@ -27,11 +27,11 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from reports.tally import live_figures, report_units  # noqa: E402
 
 from cases.models import Membership, Role, Unit  # noqa: E402
 from reports import periods  # noqa: E402
 from reports.models import Freeze  # noqa: E402
-from reports.tally import live_figures, report_units  # noqa: E402
 
 
 def office_user(unit):

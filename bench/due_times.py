@@ -18,7 +18,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from cases.calendar import calendar  # noqa: E402
+from cases.catalogue.calendar import calendar  # noqa: E402
 
 
 def main(count=100_000):

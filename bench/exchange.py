@@ -86,7 +86,8 @@ def generate(path, rows, prefix, seed):
 def child(step, path, extra):
     """One measured step, in this process; prints a JSON line."""
     setup_django()
-    from cases.exchange import DossierImporter, export_dossiers, export_queryset
+    from cases.exchange.dossiers import DossierImporter
+    from cases.exchange.export import export_dossiers, export_queryset
 
     began = time.perf_counter()
     report = {"step": step}

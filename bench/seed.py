@@ -31,8 +31,8 @@ def main():
     django.setup()
     from django.db import connection
 
-    from cases import demo
     from cases.models import ClockStop, Dossier, DossierEvent, Procedure, Unit
+    from demo import generator as demo
 
     if not Unit.objects.exists() or not Procedure.objects.exists():
         sys.exit("Chưa có đơn vị hoặc thủ tục: chạy «python manage.py load_fixtures» trước.")

@@ -1,6 +1,6 @@
 """The administrator's pages (/quan-tri/): catalogue, calendar, accounts; dossiers and their history read-only.
 
-Nothing a desk recorded is edited or deleted here: dossiers change only through cases.actions, with an event.
+Nothing a desk recorded is edited or deleted here: dossiers change only through cases.desk.steps, with an event.
 """
 
 from datetime import datetime
@@ -12,20 +12,11 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .calendar import forget_calendar_day
-from .models import (
-    ClockStop,
-    Dossier,
-    DossierEvent,
-    Field,
-    Holiday,
-    Membership,
-    Procedure,
-    State,
-    Unit,
-    WorkdayOverride,
-)
-from .text import fold
+from cases.catalogue.calendar import forget_calendar_day
+from cases.catalogue.models import Field, Holiday, Procedure, Unit, WorkdayOverride
+from cases.core.text import fold
+from cases.desk.models import ClockStop, Dossier, DossierEvent, Membership
+from cases.desk.states import State
 
 DATE = "%d/%m/%Y"
 DATE_TIME = "%H:%M %d/%m/%Y"

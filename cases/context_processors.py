@@ -1,7 +1,11 @@
+"""What every page's header needs: the targets, the menu, and the badge of what needs doing now (lazy)."""
+
 from functools import cached_property
 
 from django.conf import settings
-from django.urls import reverse
+
+from cases.desk import access, outcome
+from cases.views.desk import deadline_links
 
 
 def portal(request):
@@ -9,36 +13,47 @@ def portal(request):
         "TARGET_ON_TIME_RATE": settings.TARGET_ON_TIME_RATE,
         "TARGET_ONLINE_RATE": settings.TARGET_ONLINE_RATE,
         "desk_badge": DeskBadge(request),
+        "menu": Menu(request),
     }
 
 
-class DeskBadge:
-    """The header's three counts for a desk officer. Lazy: nothing is queried unless a page shows the header."""
+class Menu:
+    """access.menu(user), asked only when a page shows the header."""
 
     def __init__(self, request):
         self.request = request
 
     @cached_property
-    def counts(self):
-        from . import access, followup
-        from .models import Role
-
+    def items(self):
         user = getattr(self.request, "user", None)
-        if user is None or not user.is_authenticated or Role.DESK not in access.roles(user):
+        return access.menu(user) if user is not None and user.is_authenticated else {}
+
+    def __getitem__(self, key):
+        return self.items.get(key, False)
+
+
+class DeskBadge:
+    """The header's three counts: the same buckets and dossiers as the Today page. Lazy: nothing is queried unless a
+    page shows the header."""
+
+    def __init__(self, request):
+        self.request = request
+
+    @cached_property
+    def horizons(self):
+        return outcome.horizons()
+
+    @cached_property
+    def counts(self):
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
             return None
-        return followup.desk_counts(user)
+        counts = outcome.deadline_counts(access.watched_dossiers(user), self.horizons)
+        return {"overdue": counts[outcome.OVERDUE], "due_today": counts[outcome.DUE_TODAY],
+                "due_tomorrow": counts[outcome.DUE_SOON]}  # fmt: skip
 
     @cached_property
     def links(self):
-        """The dossier list filtered to each count (the same buckets as followup.desk_counts)."""
-        from . import followup
-
-        h = followup.horizons()
-        today, tomorrow = f"{h.today:%d/%m/%Y}", f"{h.next_working_day:%d/%m/%Y}"
-        after_today = h.today_end.date()
-        base = reverse("cases:dossier_list")
-        return {
-            "overdue": f"{base}?overdue=on&sort=due_at",
-            "due_today": f"{base}?open=on&due_after={today}&due_before={today}&sort=due_at",
-            "due_tomorrow": f"{base}?open=on&due_after={after_today:%d/%m/%Y}&due_before={tomorrow}&sort=due_at",
-        }
+        links = deadline_links(self.horizons)
+        return {"overdue": links[outcome.OVERDUE], "due_today": links[outcome.DUE_TODAY],
+                "due_tomorrow": links[outcome.DUE_SOON]}  # fmt: skip

@@ -3,11 +3,11 @@
 import django_filters
 from django import forms
 
-from reports import periods
-from reports.tally import COUNTER_NAMES, behind
-
-from . import access, outcome
-from .models import Channel, Field, Procedure, State, Unit
+from cases.catalogue.models import Field, Procedure, Unit
+from cases.desk import access, outcome
+from cases.desk.states import Channel, State
+from reports.figures import periods
+from reports.figures.counters import COUNTER_NAMES, behind
 
 DATE_HINT = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}
 
@@ -99,6 +99,10 @@ class DossierFilter(django_filters.FilterSet):
     open = django_filters.BooleanFilter(
         label="Chỉ hồ sơ đang giải quyết", method="filter_open", widget=forms.CheckboxInput
     )
+    # What the Today page and the header badge count: cases.desk.outcome's buckets, as of now.
+    han = django_filters.ChoiceFilter(
+        label="Thời hạn", choices=list(outcome.DEADLINE_LABELS.items()), method="filter_deadline", empty_label="Tất cả"
+    )
     unit = UnitChoiceFilter(
         label="Đơn vị", queryset=_visible_units, empty_label="Tất cả đơn vị được xem", exact_with_counter=True
     )
@@ -165,6 +169,9 @@ class DossierFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         # An unticked box means "all", not "not overdue".
         return queryset.filter(outcome.overdue_q()) if value else queryset
+
+    def filter_deadline(self, queryset, name, value):
+        return queryset.filter(outcome.deadline_q(value)) if value else queryset
 
     def filter_open(self, queryset, name, value):
         return queryset.filter(outcome.open_q()) if value else queryset

@@ -3,8 +3,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from . import access
-from .models import Channel, Dossier, Procedure, Role
+from cases.catalogue.models import Procedure
+from cases.core.formats import display_name
+from cases.desk import access
+from cases.desk.models import Dossier
+from cases.desk.states import Channel, Role
+from cases.exchange import uploads
 
 DATETIME_HINT = "dd/mm/yyyy hh:mm"
 
@@ -138,7 +142,7 @@ class AssignForm(forms.Form):
         self.dossier = dossier
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handlers_for(dossier.unit)
-        self.fields["handler"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        self.fields["handler"].label_from_instance = display_name
 
     def arguments(self):
         return {"handler": self.cleaned_data["handler"]}
@@ -163,15 +167,13 @@ class ImportUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        from .imports import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES
-
         upload = self.cleaned_data["file"]
         name = upload.name.lower()
-        if not name.endswith(ALLOWED_SUFFIXES):
+        if not name.endswith(uploads.ALLOWED_SUFFIXES):
             if name.endswith(".xls"):
                 raise forms.ValidationError("Tệp .xls (Excel 97-2003) không đọc được: hãy lưu lại dạng .xlsx hoặc CSV.")
             raise forms.ValidationError("Chỉ nhận tệp CSV hoặc XLSX.")
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > uploads.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"Tệp nặng {upload.size // (1024 * 1024)} MB, tối đa 50 MB.")
         if upload.size == 0:
             raise forms.ValidationError("Tệp trống.")

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_filters",
     "cases",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -139,8 +140,6 @@ else:
     (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TIMEZONE = TIME_ZONE
-# Task modules besides each app's tasks.py (autodiscovered).
-CELERY_IMPORTS = ("cases.imports", "reports.appraisal")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -10,13 +10,14 @@ from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from cases import access
 from cases.admin import ReadOnlyAdminMixin
-from reports import periods
-from reports.freeze import FreezeRefused, freeze
+from cases.core.formats import moment as moment_text
+from cases.core.formats import number
+from cases.desk import access
+from reports.figures import periods
+from reports.figures.freeze import FreezeRefused, freeze
 from reports.models import Freeze, FreezeKind, FrozenFigures
 
 # The counters shown per freeze: what the reports print first.
@@ -34,7 +35,7 @@ SUMS = {name: Sum(name) for name, _ in SUMMARY}
 
 
 def _local(moment):
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else "—"
+    return moment_text(moment) or "—"
 
 
 def period_of(found):
@@ -47,7 +48,7 @@ def period_of(found):
 
 
 def may_refreeze(user):
-    return user.is_active and (user.is_superuser or access.is_admin(user))
+    return access.may_refreeze(user)
 
 
 class RefreezeForm(forms.Form):
@@ -97,14 +98,14 @@ class FreezeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="số liệu đã chốt")
     def summary(self, found):
         return (
-            f"{_number(found.sum_resolved)} đã giải quyết ({_number(found.sum_late)} quá hạn),"
-            f" {_number(found.sum_overdue)} đang quá hạn"
+            f"{_count(found.sum_resolved)} đã giải quyết ({_count(found.sum_late)} quá hạn),"
+            f" {_count(found.sum_overdue)} đang quá hạn"
         )
 
     @admin.display(description="tổng số liệu đã chốt")
     def totals(self, found):
         row = FrozenFigures.objects.filter(freeze=found).aggregate(**SUMS)
-        return format_html_join("; ", "{}: {}", ((label, _number(row[name])) for name, label in SUMMARY))
+        return format_html_join("; ", "{}: {}", ((label, _count(row[name])) for name, label in SUMMARY))
 
     @admin.display(description="theo đơn vị")
     def by_unit(self, found):
@@ -122,7 +123,7 @@ class FreezeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 (
                     row["unit__name"],
                     row["unit__code"],
-                    format_html_join("", '<td class="num">{}</td>', ((_number(row[n]),) for n, _ in SUMMARY)),
+                    format_html_join("", '<td class="num">{}</td>', ((_count(row[n]),) for n, _ in SUMMARY)),
                 )
                 for row in rows
             ),
@@ -183,8 +184,8 @@ class FreezeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "followup/admin/refreeze.html", context, status=400 if form.errors else 200)
 
 
-def _number(value):
-    return f"{value or 0:,}".replace(",", ".")
+def _count(value):
+    return number(value or 0)
 
 
 @admin.register(FrozenFigures)
@@ -213,4 +214,4 @@ class FrozenFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="số liệu")
     def figures(self, row):
-        return "; ".join(f"{label}: {_number(getattr(row, name))}" for name, label in SUMMARY)
+        return "; ".join(f"{label}: {_count(getattr(row, name))}" for name, label in SUMMARY)

@@ -1,14 +1,16 @@
-"""Background jobs of the reports app. Task names are stable: the beat schedule refers to them."""
+"""Background jobs of the reports app. Task names are stable: the beat schedule refers to them. Each task is thin:
+the work is in the layers below."""
 
 import logging
 
 from celery import shared_task
 from django.db import DatabaseError
-from django.utils import timezone
 
-from reports import periods
-from reports.freeze import freeze, freeze_closed_months, roll_up_running_month
-from reports.models import Freeze, FreezeKind
+from cases.catalogue.models import Unit
+from cases.core import jobs
+from cases.core.formats import day
+from cases.followup import homeaffairs, weekly
+from reports.figures.freeze import freeze_due_periods, roll_up_running_month
 
 log = logging.getLogger(__name__)
 
@@ -16,12 +18,7 @@ log = logging.getLogger(__name__)
 @shared_task(name="reports.freeze_period", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def freeze_period():
     """On the 1st: freeze every closed month not yet frozen. On the 15th: the statistical month just closed."""
-    today = timezone.localdate()
-    done = [f"tháng {f.start:%m/%Y}" for f in freeze_closed_months(until=today)]
-    stat = periods.statistical_month(today.year, today.month)
-    if stat.end < today and not Freeze.objects.filter(kind=FreezeKind.STAT_MONTH, start=stat.start, current=True):
-        freeze(stat, kind=FreezeKind.STAT_MONTH)
-        done.append(stat.label)
+    done = freeze_due_periods()
     log.info("Chốt số liệu: %s", ", ".join(done) or "không có kỳ mới")
     return done
 
@@ -32,13 +29,26 @@ def roll_up_running_month_task():
     rollup = roll_up_running_month()
     if rollup is None:
         return None
-    log.info("Tổng hợp tạm tháng đang chạy: %s – %s", f"{rollup.start:%d/%m/%Y}", f"{rollup.end:%d/%m/%Y}")
-    return f"{rollup.start:%d/%m/%Y}–{rollup.end:%d/%m/%Y}"
+    log.info("Tổng hợp tạm tháng đang chạy: %s – %s", day(rollup.start), day(rollup.end))
+    return f"{day(rollup.start)}–{day(rollup.end)}"
 
 
 @shared_task(name="reports.weekly_report", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def weekly_report():
     """Friday morning: each office's letter and figures for the week to MEDIA_ROOT/bao-cao-tuan/, and a short e-mail."""
-    from reports.weekly import write_and_send
+    return [path.name for path in weekly.write_and_send()]
 
-    return [path.name for path in write_and_send()]
+
+@shared_task(name="reports.build_workbook", acks_late=True)
+def build_workbook(job_id):
+    """Build the workbook a job asks for, within what its owner may see, reporting progress as it goes."""
+    job = jobs.claim(job_id)
+    if job is None:
+        return None
+    try:
+        scope = Unit.objects.get(pk=job.params["scope_id"]) if job.params.get("scope_id") else None
+        homeaffairs.work(job, scope)
+    except Exception:
+        jobs.fail(job_id, "Không tạo được tệp. Hãy thử lại hoặc báo quản trị hệ thống.")
+        raise
+    return str(job.uid)

@@ -6,11 +6,13 @@ Phòng Nội vụ see everything under the district; the outsider belongs to Kr�
 
 import os
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 
+from cases.desk import access, outcome
 from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -40,6 +42,22 @@ def make(code, unit, procedure, received, due, resolved=None, ended=None, state=
         state=state,
         **extra,
     )
+
+
+class DeadlineCounts(NamedTuple):
+    due_today: int
+    due_tomorrow: int  # due by the end of the next working day
+    overdue: int
+
+    @property
+    def total(self):
+        return self.due_today + self.due_tomorrow + self.overdue
+
+
+def deadline_counts(user, now=None):
+    """What the Today page and the header badge count for a user (cases.desk.outcome over access.watched_dossiers)."""
+    counts = outcome.deadline_counts(access.watched_dossiers(user), outcome.horizons(now))
+    return DeadlineCounts(counts[outcome.DUE_TODAY], counts[outcome.DUE_SOON], counts[outcome.OVERDUE])
 
 
 @pytest.fixture(autouse=True, scope="session")

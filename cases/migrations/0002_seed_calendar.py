@@ -3,7 +3,7 @@ from django.db import migrations
 
 def seed(apps, schema_editor):
     # The calendar is data: copied once from the holidays package, then edited by administrators.
-    from cases.calendar import sync_calendar
+    from cases.catalogue.calendar import sync_calendar
 
     sync_calendar()
 

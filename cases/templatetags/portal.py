@@ -8,8 +8,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from cases import access, outcome
-from cases.models import Channel, Role, State
+from cases.core import formats
+from cases.desk import access, outcome
+from cases.desk.states import Channel, State
 
 register = template.Library()
 
@@ -35,22 +36,11 @@ TONES = {
 }
 
 
-@register.filter
-def long_datetime(value):
-    """'10 giờ 00 phút, ngày 21 tháng 02 năm 2024', as the forms of Circular 01/2018 write it."""
-    if not value:
-        return ""
-    local = timezone.localtime(value)
-    return f"{local:%H} giờ {local:%M} phút, {long_date(local)}"
-
-
-@register.filter
-def long_date(value):
-    if not value:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
+register.filter("long_datetime", formats.long_datetime)
+register.filter("long_date", formats.long_date)
+register.filter("vn_number", formats.number)
+register.filter("vn_percent", formats.percent)
+register.filter("display_name", formats.display_name)
 
 
 @register.filter
@@ -105,17 +95,6 @@ def event_changes(event):
 def user_memberships(user):
     """The user's roles and units, for the header."""
     return access.memberships(user)
-
-
-@register.filter
-def is_desk(memberships):
-    return any(membership.role == Role.DESK for membership in memberships)
-
-
-@register.filter
-def can_import(memberships):
-    """Desk staff and the office upload dossier files (the same rule as the upload page)."""
-    return any(membership.role in (Role.DESK, Role.OFFICE) for membership in memberships)
 
 
 @register.simple_tag

@@ -4,7 +4,7 @@ from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from reports.wording import percent
+from cases.core.formats import percent
 
 register = template.Library()
 

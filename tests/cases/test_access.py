@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Dossier, DossierEvent
-from cases.views import ACTIONS
+from cases.views.desk import ACTIONS
 from tests.conftest import vn
 
 NOW = vn(2024, 3, 8, 10, 0)

@@ -1,7 +1,7 @@
 import pytest
 import time_machine
 
-from cases.actions import ActionRefused
+from cases.desk.steps import ActionRefused
 from cases.models import ClockStop, Dossier, DossierEvent, Holiday
 from tests.conftest import vn
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from cases.calendar import WorkCalendar, sync_calendar
+from cases.catalogue.calendar import WorkCalendar, sync_calendar
 from cases.models import CalendarSource, Dossier, DossierEvent, Holiday, WorkdayOverride
 from tests.conftest import vn
 

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cases.calendar import WorkCalendar, calendar, forget_calendar_day, package_calendar, sync_calendar
+from cases.catalogue.calendar import WorkCalendar, calendar, forget_calendar_day, package_calendar, sync_calendar
 from cases.models import CalendarSource, Holiday, WorkdayOverride
 from tests.conftest import vn
 

@@ -8,8 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cases import demo
-from cases.calendar import calendar
+from cases.catalogue.calendar import calendar
 from cases.models import (
     ClockStop,
     Dossier,
@@ -22,6 +21,7 @@ from cases.models import (
     Unit,
     UnitKind,
 )
+from demo import generator as demo
 from tests.conftest import VN
 
 AS_OF = date(2026, 3, 2)

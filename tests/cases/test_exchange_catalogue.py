@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.exchange import ProcedureImporter, UnitImporter
+from cases.exchange.catalogue import ProcedureImporter, UnitImporter
 from cases.models import Field, Level, OnlineLevel, Procedure, Unit, UnitKind
 
 UNIT_HEADER = ["ma_don_vi", "ten_don_vi", "cap", "ma_don_vi_cha"]

@@ -9,7 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from cases.exchange import DOSSIER_KEYS, DossierImporter, parse_moment, read_rows
+from cases.exchange.columns import DOSSIER_KEYS
+from cases.exchange.dossiers import DossierImporter
+from cases.exchange.reading import read_rows
+from cases.exchange.values import parse_moment
 from cases.models import Dossier, DossierEvent, OnlineLevel, State
 from tests.conftest import VN, vn
 
@@ -517,7 +520,7 @@ def test_an_uploaded_file_object_is_read_like_a_file_on_disk(catalogue):
 
 
 def test_an_upload_can_follow_the_progress_of_a_large_file(tmp_path, catalogue, monkeypatch):
-    monkeypatch.setattr("cases.exchange.PROGRESS_EVERY", 2)
+    monkeypatch.setattr("cases.exchange.importer.PROGRESS_EVERY", 2)
     seen = []
     path = write_csv(tmp_path / "ho_so.csv", [row(ma_ho_so=f"HS-{n}") for n in range(5)])
     DossierImporter(path, progress=seen.append).validate()

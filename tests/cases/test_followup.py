@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import followup
-from cases.actions import ActionRefused
-from cases.followup import FollowupRefused
+from cases.desk.steps import ActionRefused
+from cases.followup import apologies, digests, explanations, overdue
+from cases.followup.explanations import FollowupRefused
 from cases.models import (
     Apology,
     Dossier,
@@ -26,8 +26,8 @@ from cases.models import (
     Unit,
     WorkdayOverride,
 )
-from reports import periods
-from tests.conftest import make, vn
+from reports.figures import periods
+from tests.conftest import deadline_counts, make, vn
 
 # Friday 08/03/2024 before the desk opens; the next working day is Monday 11/03.
 FRIDAY_MORNING = vn(2024, 3, 8, 6, 45)
@@ -35,7 +35,7 @@ FRIDAY_MORNING = vn(2024, 3, 8, 6, 45)
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # desk_counts keeps the next working day in the cache for a few minutes; each test has its own calendar.
+    # the deadline horizons keep the next working day in the cache for a few minutes; each test has its own calendar.
     cache.clear()
     yield
     cache.clear()
@@ -70,7 +70,7 @@ def friday(units, procedures):
 
 # --- the overdue flag -----------------------------------------------------------------------------------------
 def test_open_dossiers_past_their_due_time_are_flagged_once_with_an_event(friday):
-    result = followup.flag_overdue(FRIDAY_MORNING)
+    result = overdue.flag_overdue(FRIDAY_MORNING)
 
     assert result == (2, 2)
     flagged = set(Dossier.objects.filter(overdue_since__isnull=False).values_list("code", flat=True))
@@ -82,42 +82,42 @@ def test_open_dossiers_past_their_due_time_are_flagged_once_with_an_event(friday
 
 
 def test_flagging_again_the_same_day_changes_nothing(friday):
-    followup.flag_overdue(FRIDAY_MORNING)
+    overdue.flag_overdue(FRIDAY_MORNING)
     before = list(Dossier.objects.order_by("pk").values_list("pk", "overdue_since", "updated_at"))
 
-    assert followup.flag_overdue(FRIDAY_MORNING) == (2, 0)
-    assert followup.flag_overdue(vn(2024, 3, 8, 7, 0)) == (2, 0)
+    assert overdue.flag_overdue(FRIDAY_MORNING) == (2, 0)
+    assert overdue.flag_overdue(vn(2024, 3, 8, 7, 0)) == (2, 0)
 
     assert DossierEvent.objects.filter(kind="overdue").count() == 2
     assert list(Dossier.objects.order_by("pk").values_list("pk", "overdue_since", "updated_at")) == before
 
 
 def test_a_dossier_passing_its_due_time_later_in_the_day_is_flagged_then(friday):
-    followup.flag_overdue(FRIDAY_MORNING)
+    overdue.flag_overdue(FRIDAY_MORNING)
 
-    assert followup.flag_overdue(vn(2024, 3, 8, 10, 15)) == (3, 1)
+    assert overdue.flag_overdue(vn(2024, 3, 8, 10, 15)) == (3, 1)
     assert Dossier.objects.get(code="PH-TODAY").overdue_since == vn(2024, 3, 8, 10, 15)
 
 
 def test_a_resolved_dossier_keeps_its_flag_as_history(friday):
-    followup.flag_overdue(FRIDAY_MORNING)
+    overdue.flag_overdue(FRIDAY_MORNING)
     dossier = friday["overdue"]
     Dossier.objects.filter(pk=dossier.pk).update(state=State.RESOLVED, resolved_at=vn(2024, 3, 8, 9))
 
-    assert followup.flag_overdue(vn(2024, 3, 8, 9, 30)) == (1, 0)
+    assert overdue.flag_overdue(vn(2024, 3, 8, 9, 30)) == (1, 0)
     assert Dossier.objects.get(pk=dossier.pk).overdue_since == FRIDAY_MORNING
 
 
 def test_a_due_time_moved_later_clears_the_flag_but_a_back_dated_run_does_not(friday):
-    followup.flag_overdue(FRIDAY_MORNING)
+    overdue.flag_overdue(FRIDAY_MORNING)
     # An import moved Keo Lôm's due time to next week without going through the desk's steps.
     Dossier.objects.filter(code="KL-OVERDUE").update(due_at=vn(2024, 3, 14, 17))
 
     with time_machine.travel(FRIDAY_MORNING, tick=False):
-        followup.flag_overdue(vn(2024, 3, 1, 0, 0))  # a catch-up run for an earlier day
+        overdue.flag_overdue(vn(2024, 3, 1, 0, 0))  # a catch-up run for an earlier day
         assert Dossier.objects.get(code="PH-OVERDUE").overdue_since == FRIDAY_MORNING
 
-        assert followup.flag_overdue() == (1, 0)
+        assert overdue.flag_overdue() == (1, 0)
     assert Dossier.objects.get(code="KL-OVERDUE").overdue_since is None
 
 
@@ -136,7 +136,7 @@ def test_flagging_is_one_statement_however_many_dossiers(units, procedures):
         for number in range(1500)
     )
     with CaptureQueriesContext(connection) as queries:
-        assert followup.flag_overdue(FRIDAY_MORNING) == (1500, 1500)
+        assert overdue.flag_overdue(FRIDAY_MORNING) == (1500, 1500)
 
     statements = [query["sql"] for query in queries.captured_queries]
     flagging = [sql for sql in statements if sql.startswith("UPDATE") and "RETURNING" in sql]
@@ -147,26 +147,27 @@ def test_flagging_is_one_statement_however_many_dossiers(units, procedures):
 
 # --- the desk's counts ----------------------------------------------------------------------------------------
 def test_the_desk_sees_due_today_due_next_working_day_and_overdue(friday, cast, django_assert_num_queries):
-    followup.desk_counts(cast["desk_pu_hong"], now=FRIDAY_MORNING)  # the next working day is now cached
+    deadline_counts(cast["desk_pu_hong"], now=FRIDAY_MORNING)  # the next working day is now cached
 
     with django_assert_num_queries(1):
-        counts = followup.desk_counts(cast["desk_pu_hong"], now=FRIDAY_MORNING)
+        counts = deadline_counts(cast["desk_pu_hong"], now=FRIDAY_MORNING)
 
     assert counts == (1, 1, 1)
     assert (counts.due_today, counts.due_tomorrow, counts.overdue, counts.total) == (1, 1, 1, 3)
-    assert followup.desk_counts(cast["desk_keo_lom"], now=FRIDAY_MORNING) == (0, 0, 1)
-    assert followup.desk_counts(cast["outsider"], now=FRIDAY_MORNING) == (0, 0, 0)
-    assert followup.desk_counts(cast["office"], now=FRIDAY_MORNING) == (0, 0, 0)
+    assert deadline_counts(cast["desk_keo_lom"], now=FRIDAY_MORNING) == (0, 0, 1)
+    assert deadline_counts(cast["outsider"], now=FRIDAY_MORNING) == (0, 0, 0)
+    # The office watches every unit below it, as its Today page shows: Pú Hồng's and Keo Lôm's together.
+    assert deadline_counts(cast["office"], now=FRIDAY_MORNING) == (1, 1, 2)
 
 
 def test_a_holiday_on_monday_makes_tuesday_the_next_working_day(friday, cast):
     Holiday.objects.create(date=date(2024, 3, 11), name="Ngày nghỉ thử")
 
-    assert followup.desk_counts(cast["desk_pu_hong"], now=FRIDAY_MORNING) == (1, 2, 1)
+    assert deadline_counts(cast["desk_pu_hong"], now=FRIDAY_MORNING) == (1, 2, 1)
 
 
 def test_a_dossier_due_this_morning_turns_from_due_today_to_overdue(friday, cast):
-    assert followup.desk_counts(cast["desk_pu_hong"], now=vn(2024, 3, 8, 10, 30)) == (0, 1, 2)
+    assert deadline_counts(cast["desk_pu_hong"], now=vn(2024, 3, 8, 10, 30)) == (0, 1, 2)
 
 
 # --- morning digest -------------------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def emails(cast):
 
 
 def test_each_desk_officer_gets_a_digest_of_their_unit(friday, emails):
-    assert followup.send_digests(FRIDAY_MORNING) == 2
+    assert digests.send_digests(FRIDAY_MORNING) == 2
 
     by_address = {message.to[0]: message for message in mail.outbox}
     assert set(by_address) == {"puhong@example.vn", "keolom@example.vn"}  # Krông Nô has nothing due
@@ -202,11 +203,11 @@ def test_each_desk_officer_gets_a_digest_of_their_unit(friday, emails):
 
 def test_no_digest_on_a_saturday_but_one_on_a_make_up_saturday(friday, emails):
     saturday = vn(2024, 3, 9, 6, 45)
-    assert followup.send_digests(saturday) == 0
+    assert digests.send_digests(saturday) == 0
     assert mail.outbox == []
 
     WorkdayOverride.objects.create(date=date(2024, 3, 9), name="Làm bù")
-    assert followup.send_digests(saturday) == 2
+    assert digests.send_digests(saturday) == 2
 
 
 def test_an_overdue_dossier_with_an_apology_is_not_reminded_for_one(friday, emails):
@@ -214,7 +215,7 @@ def test_an_overdue_dossier_with_an_apology_is_not_reminded_for_one(friday, emai
         friday["overdue"].issue_apology(
             by=emails["desk_pu_hong"], reason="Chờ xác minh thực địa", new_due_at=vn(2024, 3, 13, 17)
         )
-    followup.send_digests(FRIDAY_MORNING)
+    digests.send_digests(FRIDAY_MORNING)
 
     body = next(m.body for m in mail.outbox if m.to == ["puhong@example.vn"])
     assert "- Đang quá hạn: 1 hồ sơ: PH-OVERDUE." in body
@@ -291,20 +292,20 @@ def test_the_figures_show_late_dossiers_with_and_without_an_apology(friday, unit
     district_units = list(Unit.objects.subtree(units["district"]))
     # One aggregate for the late, one for the overdue, one for those with an apology.
     with django_assert_num_queries(3):
-        counts = followup.apology_counts(first_week, district_units)
+        counts = apologies.apology_counts(first_week, district_units)
 
     # Pú Hồng: one resolved late in the period, one open and overdue at its end (due before its last day).
     assert counts == {units["pu_hong"].pk: (2, 1), units["keo_lom"].pk: (1, 0)}
-    assert followup.apology_counts(first_week, [units["keo_lom"]]) == {units["keo_lom"].pk: (1, 0)}
+    assert apologies.apology_counts(first_week, [units["keo_lom"]]) == {units["keo_lom"].pk: (1, 0)}
     # Given what is owed (as the dashboard has it from the tally), only the apologies are counted.
-    from reports.tally import tally
+    from reports.figures.tally import tally
 
     result = tally(first_week, scope=units["district"], by_field=False)
     owed = {row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units}
     with django_assert_num_queries(1):
-        assert followup.apology_counts(first_week, district_units, owed=owed) == counts
+        assert apologies.apology_counts(first_week, district_units, owed=owed) == counts
     # By the end of March every open dossier of Pú Hồng is overdue.
-    assert followup.apology_counts(periods.month(2024, 3), [units["pu_hong"]]) == {units["pu_hong"].pk: (5, 1)}
+    assert apologies.apology_counts(periods.month(2024, 3), [units["pu_hong"]]) == {units["pu_hong"].pk: (5, 1)}
 
 
 # --- explanations (giải trình), seed 000: August 2023, answers before 18/09/2023 --------------------------------------
@@ -325,7 +326,7 @@ def august(units, procedures):
 @pytest.fixture
 def asked(august, units, cast):
     with time_machine.travel(vn(2023, 9, 8, 9), tick=False):
-        return followup.request_explanations(
+        return explanations.request_explanations(
             office_unit=units["district"], period=AUGUST, deadline=DEADLINE, by=cast["office"],
             reference="2046/UBND-VP", note="Giải trình hồ sơ quá hạn tháng 8/2023",
         )  # fmt: skip
@@ -342,7 +343,7 @@ def test_the_office_asks_exactly_the_units_with_late_or_overdue_dossiers(asked, 
 @pytest.mark.parametrize("who", ["desk_pu_hong", "home_affairs", "outsider"])
 def test_only_the_office_asks_for_explanations(august, units, cast, who):
     with time_machine.travel(vn(2023, 9, 8, 9), tick=False), pytest.raises(FollowupRefused) as refused:
-        followup.request_explanations(office_unit=units["district"], period=AUGUST, deadline=DEADLINE, by=cast[who])
+        explanations.request_explanations(office_unit=units["district"], period=AUGUST, deadline=DEADLINE, by=cast[who])
     assert "Chỉ Văn phòng hoặc quản trị của UBND huyện Điện Biên Đông" in str(refused.value)
     assert not ExplanationRequest.objects.exists()
 
@@ -350,11 +351,11 @@ def test_only_the_office_asks_for_explanations(august, units, cast, who):
 def test_no_request_when_no_unit_was_late_or_with_a_deadline_already_past(august, units, cast):
     with time_machine.travel(vn(2023, 9, 8, 9), tick=False):
         with pytest.raises(FollowupRefused) as nobody:
-            followup.request_explanations(
+            explanations.request_explanations(
                 office_unit=units["district"], period=periods.month(2023, 7), deadline=DEADLINE, by=cast["office"]
             )
         with pytest.raises(FollowupRefused) as past:
-            followup.request_explanations(
+            explanations.request_explanations(
                 office_unit=units["district"], period=AUGUST, deadline=date(2023, 9, 7), by=cast["office"]
             )
     assert "không có đơn vị cần giải trình" in str(nobody.value)
@@ -371,11 +372,11 @@ def test_a_pu_hong_officer_answers_for_pu_hong_only(asked, units, cast):
     officer = cast["desk_pu_hong"]
 
     with pytest.raises(FollowupRefused) as refused:
-        followup.answer_explanation(keo_lom, by=officer, text="Không phải việc của Pú Hồng")
+        explanations.answer_explanation(keo_lom, by=officer, text="Không phải việc của Pú Hồng")
     assert str(refused.value) == "Chỉ cán bộ của UBND xã Keo Lôm được gửi giải trình của đơn vị."
 
     with time_machine.travel(vn(2023, 9, 15, 10), tick=False):
-        followup.answer_explanation(pu_hong, by=officer, text="  Cán bộ địa chính nghỉ ốm  ")
+        explanations.answer_explanation(pu_hong, by=officer, text="  Cán bộ địa chính nghỉ ốm  ")
     pu_hong.refresh_from_db()
     assert (pu_hong.text, pu_hong.answered_by, pu_hong.answered_at) == (
         "Cán bộ địa chính nghỉ ốm", officer, vn(2023, 9, 15, 10),
@@ -389,7 +390,7 @@ def test_a_pu_hong_officer_answers_for_pu_hong_only(asked, units, cast):
 def test_nobody_outside_the_unit_answers_for_it(asked, units, cast, who):
     explanation = explanation_of(asked, units["pu_hong"])
     with pytest.raises(FollowupRefused):
-        followup.answer_explanation(explanation, by=cast[who], text="Thay mặt xã")
+        explanations.answer_explanation(explanation, by=cast[who], text="Thay mặt xã")
     explanation.refresh_from_db()
     assert not explanation.answered
 
@@ -397,13 +398,13 @@ def test_nobody_outside_the_unit_answers_for_it(asked, units, cast, who):
 def test_an_answer_is_final_and_needs_text(asked, units, cast):
     explanation = explanation_of(asked, units["pu_hong"])
     with pytest.raises(FollowupRefused) as empty:
-        followup.answer_explanation(explanation, by=cast["desk_pu_hong"], text="   ")
+        explanations.answer_explanation(explanation, by=cast["desk_pu_hong"], text="   ")
     assert str(empty.value) == "Cần ghi nội dung giải trình."
 
     with time_machine.travel(vn(2023, 9, 15, 10), tick=False):
-        followup.answer_explanation(explanation, by=cast["desk_pu_hong"], text="Lần đầu")
+        explanations.answer_explanation(explanation, by=cast["desk_pu_hong"], text="Lần đầu")
     with pytest.raises(FollowupRefused) as again:
-        followup.answer_explanation(explanation, by=cast["desk_pu_hong"], text="Sửa lại")
+        explanations.answer_explanation(explanation, by=cast["desk_pu_hong"], text="Sửa lại")
     assert str(again.value) == "UBND xã Pú Hồng đã gửi giải trình lúc 10:00 15/09/2023."
     explanation.refresh_from_db()
     assert explanation.text == "Lần đầu"
@@ -418,7 +419,7 @@ def test_the_attachment_is_stored_outside_the_web_root(asked, units, cast, setti
     explanation = explanation_of(asked, units["pu_hong"])
     upload = SimpleUploadedFile("giai trinh.pdf", PDF, content_type="application/pdf")
 
-    followup.answer_explanation(explanation, by=cast["desk_pu_hong"], text="Kèm văn bản", attachment=upload)
+    explanations.answer_explanation(explanation, by=cast["desk_pu_hong"], text="Kèm văn bản", attachment=upload)
 
     explanation.refresh_from_db()
     assert explanation.attachment.name.startswith(f"giai-trinh/{asked.pk}/{units['pu_hong'].pk}/")
@@ -442,7 +443,7 @@ def test_an_attachment_too_big_or_of_the_wrong_type_is_refused(
     settings.MEDIA_ROOT = tmp_path
     explanation = explanation_of(asked, units["pu_hong"])
     with pytest.raises(FollowupRefused) as refused:
-        followup.answer_explanation(
+        explanations.answer_explanation(
             explanation, by=cast["desk_pu_hong"], text="Kèm tệp", attachment=SimpleUploadedFile(name, content)
         )
     assert message in str(refused.value)
@@ -453,12 +454,12 @@ def test_an_attachment_too_big_or_of_the_wrong_type_is_refused(
 
 def test_word_and_picture_attachments_are_accepted(asked, units, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    followup.answer_explanation(
+    explanations.answer_explanation(
         explanation_of(asked, units["pu_hong"]), by=cast["desk_pu_hong"], text="Văn bản",
         attachment=SimpleUploadedFile("giai-trinh.docx", b"PK\x03\x04" + b"\x00" * 40),
     )  # fmt: skip
     keo_lom_officer = cast["desk_keo_lom"]
-    followup.answer_explanation(
+    explanations.answer_explanation(
         explanation_of(asked, units["keo_lom"]), by=keo_lom_officer, text="Ảnh chụp",
         attachment=SimpleUploadedFile("bien-ban.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 40),
     )  # fmt: skip
@@ -467,20 +468,20 @@ def test_word_and_picture_attachments_are_accepted(asked, units, cast, settings,
 
 def test_the_office_sees_who_answered_who_has_not_and_who_is_past_the_deadline(asked, units, cast):
     with time_machine.travel(vn(2023, 9, 15, 10), tick=False):
-        followup.answer_explanation(explanation_of(asked, units["pu_hong"]), by=cast["desk_pu_hong"], text="Đã rõ")
+        explanations.answer_explanation(explanation_of(asked, units["pu_hong"]), by=cast["desk_pu_hong"], text="Đã rõ")
 
-    on_deadline = followup.explanation_status(asked, today=DEADLINE)
+    on_deadline = explanations.explanation_status(asked, today=DEADLINE)
     assert [e.unit for e in on_deadline.answered] == [units["pu_hong"]]
     assert [e.unit for e in on_deadline.waiting] == [units["keo_lom"]]
     assert on_deadline.past_deadline == []
 
-    after = followup.explanation_status(asked, today=date(2023, 9, 18))
+    after = explanations.explanation_status(asked, today=date(2023, 9, 18))
     assert [e.unit for e in after.past_deadline] == [units["keo_lom"]]
     assert (after.waiting, after.total) == ([], 2)
 
     with time_machine.travel(vn(2023, 9, 19, 8), tick=False):
-        followup.answer_explanation(explanation_of(asked, units["keo_lom"]), by=cast["desk_keo_lom"], text="Muộn")
-    late = followup.explanation_status(asked, today=date(2023, 9, 20))
+        explanations.answer_explanation(explanation_of(asked, units["keo_lom"]), by=cast["desk_keo_lom"], text="Muộn")
+    late = explanations.explanation_status(asked, today=date(2023, 9, 20))
     assert [(e.unit, e.is_late()) for e in late.answered] == [(units["pu_hong"], False), (units["keo_lom"], True)]
 
 
@@ -498,14 +499,14 @@ def test_the_office_sees_who_answered_who_has_not_and_who_is_past_the_deadline(a
 def test_only_the_unit_and_those_above_it_see_an_explanation(asked, units, cast, who, sees_pu_hong):
     explanation = explanation_of(asked, units["pu_hong"])
 
-    assert followup.can_view_explanation(cast[who], explanation) is sees_pu_hong
-    assert followup.visible_explanations(cast[who]).filter(pk=explanation.pk).exists() is sees_pu_hong
+    assert explanations.can_view_explanation(cast[who], explanation) is sees_pu_hong
+    assert explanations.visible_explanations(cast[who]).filter(pk=explanation.pk).exists() is sees_pu_hong
 
 
 def test_an_office_of_the_commune_itself_may_answer_for_it(asked, units, cast, django_user_model):
     clerk = django_user_model.objects.create_user(username="vanphong.puhong")
     Membership.objects.create(user=clerk, unit=units["pu_hong"], role=Role.OFFICE)
 
-    followup.answer_explanation(explanation_of(asked, units["pu_hong"]), by=clerk, text="Văn phòng xã giải trình")
+    explanations.answer_explanation(explanation_of(asked, units["pu_hong"]), by=clerk, text="Văn phòng xã giải trình")
 
     assert explanation_of(asked, units["pu_hong"]).answered_by == clerk

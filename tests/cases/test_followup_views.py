@@ -9,10 +9,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases import followup
+from cases.followup import apologies
 from cases.models import Apology, Dossier, Explanation, ExplanationRequest
-from reports import periods
-from tests.conftest import vn
+from reports.figures import periods
+from tests.conftest import deadline_counts, vn
 from tests.reports.conftest import make, march  # noqa: F401 — the hand-counted March 2024
 
 FRIDAY = vn(2024, 3, 8, 10, 0)
@@ -23,7 +23,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # desk_counts keeps the next working day in the cache; each test has its own calendar and clock.
+    # the deadline horizons keep the next working day in the cache; each test has its own calendar and clock.
     cache.clear()
     yield
     cache.clear()
@@ -81,9 +81,9 @@ def test_a_desk_officer_sees_overdue_due_today_and_due_next_working_day_in_the_h
 
     assert {tone: count for tone, (count, _) in shown.items()} == {"red": 2, "amber": 1, "green": 1}
     assert (shown["red"][0], shown["amber"][0], shown["green"][0]) == (
-        followup.desk_counts(cast["desk_pu_hong"]).overdue,
-        followup.desk_counts(cast["desk_pu_hong"]).due_today,
-        followup.desk_counts(cast["desk_pu_hong"]).due_tomorrow,
+        deadline_counts(cast["desk_pu_hong"]).overdue,
+        deadline_counts(cast["desk_pu_hong"]).due_today,
+        deadline_counts(cast["desk_pu_hong"]).due_tomorrow,
     )
     # Each count opens the list of exactly those dossiers.
     listed = {tone: {d.code for d in client.get(url).context["page"].object_list} for tone, (_, url) in shown.items()}
@@ -96,12 +96,14 @@ def test_another_communes_officer_sees_only_their_own_desks_counts(client, cast,
     assert {tone: count for tone, (count, _) in shown.items()} == {"red": 1, "amber": 0, "green": 0}
 
 
-def test_home_affairs_and_the_office_have_no_desk_badge(client, cast, friday):
+def test_the_office_and_home_affairs_badge_counts_what_their_today_page_shows(client, cast, friday):
     for user in (cast["home_affairs"], cast["office"]):
         response = as_user(client, user).get(reverse("cases:today"))
         assert response.status_code == 200
-        assert badge(response) is None
-        assert "desk-badge" not in response.content.decode()
+        sections = {section["key"]: section["count"] for section in response.context["sections"]}
+        shown = {tone: count for tone, (count, _) in badge(response).items()}
+        assert shown == {"red": sections["overdue"], "amber": sections["today"], "green": sections["soon"]}
+        assert shown == {"red": 3, "amber": 1, "green": 1}  # every commune of the district
 
 
 # --- apologies (Mẫu 04) -------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ def test_the_dashboard_shows_per_unit_late_dossiers_with_and_without_an_apology(
 
         response = as_user(client, cast["office"]).get(reverse("reports:index"), MARCH)
 
-        expected = followup.apology_counts(periods.month(2024, 3), [units[k].pk for k in units])
+        expected = apologies.apology_counts(periods.month(2024, 3), [units[k].pk for k in units])
     rows = {row["unit"].pk: (row["late"], row["apologised"]) for row in response.context["apology_rows"]}
     assert rows == expected == {units["pu_hong"].pk: (4, 1)}
     page = response.content.decode()

@@ -5,8 +5,9 @@ import time_machine
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from cases import access
-from reports.tally import COUNTER_NAMES, tally
+from cases.desk import access
+from reports.figures.counters import COUNTER_NAMES
+from reports.figures.tally import tally
 from tests.conftest import vn
 from tests.reports.conftest import march  # noqa: F401 — the hand-counted month, as a fixture
 

@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cases.exchange import DOSSIER_KEYS, DossierImporter
+from cases.exchange.columns import DOSSIER_KEYS
+from cases.exchange.dossiers import DossierImporter
 from cases.models import Dossier
 from tests.conftest import vn
 

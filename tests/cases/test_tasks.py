@@ -13,7 +13,9 @@ from django.core.management import call_command
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from cases import followup, tasks
+from cases import tasks
+from cases.core import queue
+from cases.followup import overdue
 from cases.models import Dossier, DossierEvent, Membership, Role
 from portal.celery import app
 from reports import tasks as report_tasks
@@ -64,7 +66,7 @@ def test_the_task_reports_the_overdue_count(friday):
 
 
 def test_the_task_retries_after_a_database_error(friday):
-    real = followup.flag_overdue
+    real = overdue.flag_overdue
     calls = []
 
     def flaky(as_of=None):
@@ -73,7 +75,7 @@ def test_the_task_retries_after_a_database_error(friday):
             raise DatabaseOperationalError("server closed the connection unexpectedly")
         return real(as_of)
 
-    with mock.patch.object(followup, "flag_overdue", flaky):
+    with mock.patch.object(overdue, "flag_overdue", flaky):
         result = tasks.flag_overdue.apply(kwargs={"as_of": FRIDAY_MORNING.isoformat()})
 
     assert result.get() == {"overdue": 2, "new": 2}
@@ -122,7 +124,7 @@ def test_a_task_is_sent_only_once_the_entry_commits(db, django_capture_on_commit
         mock.patch.object(tasks.flag_overdue, "apply_async") as send,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
-        tasks.enqueue(tasks.flag_overdue)
+        queue.send_after_commit("cases.flag_overdue", ignore_result=True)
         assert not send.called
     assert len(callbacks) == 1
     send.assert_called_once_with((), {}, ignore_result=True)
@@ -132,10 +134,10 @@ def test_a_broker_error_is_logged_not_raised(db, django_capture_on_commit_callba
     failure = BrokerOperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
     with (
         mock.patch.object(tasks.flag_overdue, "apply_async", side_effect=failure),
-        caplog.at_level(logging.ERROR, logger="cases.tasks"),
+        caplog.at_level(logging.ERROR, logger="cases.core.queue"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        tasks.enqueue(tasks.flag_overdue)
+        queue.send_after_commit("cases.flag_overdue")
     assert "Không gửi được việc cases.flag_overdue tới hàng đợi" in caplog.text
     assert "Connection refused" in caplog.text
 

@@ -9,9 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from cases import imports
-from cases.exchange import DOSSIER_KEYS
-from cases.models import Dossier, ImportJob, ImportStatus, Membership, Role
+from cases import tasks
+from cases.core import jobs
+from cases.exchange import uploads as imports
+from cases.exchange.columns import DOSSIER_KEYS
+from cases.models import Dossier, Job, JobState, Membership, Role
 from portal.celery import app as celery_app
 
 HEADER = ",".join(DOSSIER_KEYS)
@@ -67,7 +69,7 @@ def upload(client, file):
 
 
 def last_job():
-    return ImportJob.objects.latest("pk")
+    return Job.objects.latest("pk")
 
 
 def confirm(client, job, skip_invalid=False):
@@ -98,8 +100,8 @@ def test_the_preview_shows_the_problems_by_line_and_writes_nothing(officer):
     response = upload(officer, csv_file(PH_ROW, BAD_DATES, UNKNOWN_PROCEDURE))
     job = last_job()
     assert response.status_code == 302 and response["Location"] == reverse("cases:import_job", args=[job.pk])
-    assert job.status == ImportStatus.UPLOADED and job.total_rows == 3 and job.refused_count == 2
-    assert job.problems == [
+    assert job.state == JobState.UPLOADED and job.total == 3 and job.result["refused"] == 2
+    assert job.result["problems"] == [
         "dòng 3: ngày có kết quả: 02/03/2024 trước ngày tiếp nhận 05/03/2024 08:00",
         "dòng 4: mã thủ tục: không có thủ tục 9.999999 trong danh mục",
     ]
@@ -122,14 +124,14 @@ def test_confirming_a_file_with_problems_without_skipping_writes_nothing(officer
     response = confirm(officer, job)
     assert "Tệp có dòng lỗi nên chưa nhập gì" in response.content.decode()
     job.refresh_from_db()
-    assert job.status == ImportStatus.UPLOADED
+    assert job.state == JobState.UPLOADED
     assert Dossier.objects.count() == 0
 
 
 def test_an_unreadable_file_is_explained(officer):
     upload(officer, SimpleUploadedFile("ho-so.csv", b"ma_ho_so,nguoi_nop\nA,B\n"))
     job = last_job()
-    assert job.problems[0].startswith("dòng 1: mã thủ tục: thiếu cột bắt buộc")
+    assert job.result["problems"][0].startswith("dòng 1: mã thủ tục: thiếu cột bắt buộc")
     assert "thiếu cột bắt buộc" in officer.get(reverse("cases:import_job", args=[job.pk])).content.decode()
 
 
@@ -146,21 +148,21 @@ def test_only_csv_and_xlsx_files_are_accepted(officer, name, content, message):
     response = upload(officer, SimpleUploadedFile(name, content))
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_a_file_over_the_size_limit_is_refused(officer, monkeypatch):
     monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 100)
     response = upload(officer, csv_file(PH_ROW, PH_ROW_2))
     assert "tối đa 50 MB" in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 # --- the scope check ------------------------------------------------------------------------------------------------
 def test_a_commune_officer_cannot_import_a_row_for_another_commune(officer, eager):
     upload(officer, csv_file(PH_ROW, KL_ROW))
     job = last_job()
-    assert job.problems == ["dòng 3: mã đơn vị: đơn vị DBD-KL ngoài phạm vi của bạn"]
+    assert job.result["problems"] == ["dòng 3: mã đơn vị: đơn vị DBD-KL ngoài phạm vi của bạn"]
     confirm(officer, job)
     assert Dossier.objects.count() == 0
     # Skipping the refused row imports Pú Hồng's only.
@@ -177,7 +179,7 @@ def test_a_commune_officer_cannot_take_over_another_communes_dossier_by_its_code
     upload(client, csv_file(KL_ROW.replace("DBD-KL", "DBD-PH")))
     job = last_job()
     # The other unit is not named.
-    assert job.problems == ["dòng 2: mã hồ sơ: KL-001 đã có ở đơn vị ngoài phạm vi của bạn"]
+    assert job.result["problems"] == ["dòng 2: mã hồ sơ: KL-001 đã có ở đơn vị ngoài phạm vi của bạn"]
     confirm(client, job, skip_invalid=True)
     assert Dossier.objects.get(code="KL-001").unit.code == "DBD-KL"
 
@@ -186,7 +188,7 @@ def test_the_district_office_imports_rows_for_its_communes(client, cast, procedu
     client.force_login(cast["office"])
     upload(client, csv_file(PH_ROW, KL_ROW))
     job = last_job()
-    assert job.problems == []
+    assert job.result["problems"] == []
     confirm(client, job)
     assert set(Dossier.objects.values_list("code", "unit__code")) == {("PH-001", "DBD-PH"), ("KL-001", "DBD-KL")}
 
@@ -194,7 +196,7 @@ def test_the_district_office_imports_rows_for_its_communes(client, cast, procedu
 def test_the_office_cannot_import_for_a_unit_outside_its_district(client, cast, procedures, units):
     client.force_login(cast["office"])
     upload(client, csv_file(KL_ROW.replace("DBD-KL", "KN")))
-    assert last_job().problems == ["dòng 2: mã đơn vị: đơn vị KN ngoài phạm vi của bạn"]
+    assert last_job().result["problems"] == ["dòng 2: mã đơn vị: đơn vị KN ngoài phạm vi của bạn"]
 
 
 def test_the_command_line_still_imports_for_every_unit(cast, procedures, tmp_path):
@@ -210,16 +212,16 @@ def test_the_command_line_still_imports_for_every_unit(cast, procedures, tmp_pat
 def test_confirming_imports_the_file_and_shows_the_summary(officer, eager):
     upload(officer, csv_file(PH_ROW, PH_ROW_2))
     job = last_job()
-    assert (job.created_count, job.refused_count) == (2, 0)
+    assert (job.result["created"], job.result["refused"]) == (2, 0)
     assert "Xác nhận nhập 2 dòng" in officer.get(reverse("cases:import_job", args=[job.pk])).content.decode()
     response = confirm(officer, job)
     job.refresh_from_db()
-    assert job.status == ImportStatus.DONE and job.finished_at is not None
-    assert (job.total_rows, job.processed_rows, job.created_count, job.updated_count) == (2, 2, 2, 0)
+    assert job.state == JobState.DONE and job.finished_at is not None
+    assert (job.total, job.processed, job.result["created"], job.result["updated"]) == (2, 2, 2, 0)
     html = response.content.decode()
     assert "Đã nhập xong" in html and "tạo mới" in html
     resolved = Dossier.objects.get(code="PH-002")
-    assert resolved.state == "da_co_ket_qua" and resolved.received_by == job.user
+    assert resolved.state == "da_co_ket_qua" and resolved.received_by == job.owner
     status = officer.get(reverse("cases:import_job_status", args=[job.pk])).json()
     assert status == {
         "status": "done",
@@ -238,10 +240,10 @@ def test_the_same_file_twice_changes_nothing_the_second_time(officer, eager):
     confirm(officer, last_job())
     upload(officer, csv_file(PH_ROW, PH_ROW_2))
     second = last_job()
-    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 2)
+    assert (second.result["created"], second.result["updated"], second.result["unchanged"]) == (0, 0, 2)
     confirm(officer, second)
     second.refresh_from_db()
-    assert (second.status, second.unchanged_count) == (ImportStatus.DONE, 2)
+    assert (second.state, second.result["unchanged"]) == (JobState.DONE, 2)
 
 
 def test_running_the_task_again_on_a_finished_job_does_nothing(officer, eager):
@@ -250,9 +252,9 @@ def test_running_the_task_again_on_a_finished_job_does_nothing(officer, eager):
     confirm(officer, job)
     job.refresh_from_db()
     finished_at = job.finished_at
-    assert imports.import_dossiers.apply(args=(job.pk,)).get() == "đã xử lý"
+    assert tasks.import_dossiers.apply(args=(job.pk,)).get() == "đã xử lý"
     job.refresh_from_db()
-    assert (job.finished_at, job.created_count) == (finished_at, 1)
+    assert (job.finished_at, job.result["created"]) == (finished_at, 1)
     assert Dossier.objects.count() == 1
 
 
@@ -269,14 +271,14 @@ def test_a_large_file_is_checked_by_the_task_before_the_preview(officer, eager, 
     monkeypatch.setattr(imports, "SYNC_ROWS", 2)
     upload(officer, csv_file(PH_ROW, PH_ROW_2, BAD_DATES))
     job = last_job()
-    assert job.task_id.startswith(imports.CHECK_PREFIX)
-    assert (job.status, job.total_rows, job.refused_count) == (ImportStatus.UPLOADED, 3, 1)
+    assert job.params["stage"] == imports.CHECK
+    assert (job.state, job.total, job.result["refused"]) == (JobState.UPLOADED, 3, 1)
     assert Dossier.objects.count() == 0
 
 
 def test_a_large_file_shows_a_progress_bar_while_it_is_checked(officer, monkeypatch):
     monkeypatch.setattr(imports, "SYNC_ROWS", 2)
-    monkeypatch.setattr(imports.import_dossiers, "apply_async", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.import_dossiers, "apply_async", lambda *args, **kwargs: None)
     upload(officer, csv_file(PH_ROW, PH_ROW_2, BAD_DATES))
     job = last_job()
     html = officer.get(reverse("cases:import_job", args=[job.pk])).content.decode()
@@ -296,7 +298,7 @@ def test_skipping_invalid_rows_imports_the_rest_and_offers_the_refused_ones(offi
     job = last_job()
     response = confirm(officer, job, skip_invalid=True)
     job.refresh_from_db()
-    assert (job.status, job.created_count, job.refused_count) == (ImportStatus.DONE, 2, 2)
+    assert (job.state, job.result["created"], job.result["refused"]) == (JobState.DONE, 2, 2)
     assert set(Dossier.objects.values_list("code", flat=True)) == {"PH-001", "PH-002"}
     assert "Tải tệp các dòng bị từ chối" in response.content.decode()
     download = officer.get(reverse("cases:import_rejected", args=[job.pk]))
@@ -337,7 +339,7 @@ def test_another_users_job_does_not_exist_for_them(client, cast, procedures):
     for name in ("cases:import_confirm", "cases:import_retry"):
         assert client.post(reverse(name, args=[job.pk])).status_code == 404, name
     job.refresh_from_db()
-    assert job.status == ImportStatus.UPLOADED
+    assert job.state == JobState.UPLOADED
     assert "ho-so.csv" not in client.get(reverse("cases:import_upload")).content.decode()
     # An administrator may look at it.
     client.force_login(cast["admin"])
@@ -348,7 +350,7 @@ def test_a_user_comes_back_to_their_recent_jobs(officer):
     upload(officer, csv_file(PH_ROW))
     upload(officer, csv_file(PH_ROW, BAD_DATES, name="thang-3.csv"))
     page = officer.get(reverse("cases:import_upload"))
-    assert [job.original_name for job in page.context["jobs"]] == ["thang-3.csv", "ho-so.csv"]
+    assert [job.title for job in page.context["jobs"]] == ["thang-3.csv", "ho-so.csv"]
     assert reverse("cases:import_job", args=[last_job().pk]) in page.content.decode()
 
 
@@ -369,7 +371,7 @@ def test_when_the_queue_is_down_the_job_waits_and_the_page_says_so(officer, brok
     response = confirm(officer, job)
     took = time.monotonic() - started
     job.refresh_from_db()
-    assert job.status == ImportStatus.QUEUED and not imports.was_sent(job)
+    assert job.state == JobState.QUEUED and not jobs.was_sent(job)
     html = response.content.decode()
     assert "Chưa gửi được việc tới hàng đợi xử lý" in html and "Thử lại" in html
     assert took < 10, f"the page waited {took:.1f} s for the broker"  # a bound, not a timing: it must not hang
@@ -379,7 +381,7 @@ def test_when_the_queue_is_down_the_job_waits_and_the_page_says_so(officer, brok
     with on_commit(execute=True):
         officer.post(reverse("cases:import_retry", args=[job.pk]))
     job.refresh_from_db()
-    assert job.status == ImportStatus.DONE
+    assert job.state == JobState.DONE
     assert Dossier.objects.filter(code="PH-001").exists()
 
 
@@ -388,15 +390,15 @@ def test_a_user_with_two_roles_imports_for_both_scopes(client, cast, units, proc
     Membership.objects.create(user=officer, unit=units["keo_lom"], role=Role.DESK)
     client.force_login(officer)
     upload(client, csv_file(PH_ROW, KL_ROW))
-    assert last_job().problems == []
+    assert last_job().result["problems"] == []
 
 
 def test_a_file_with_very_many_problems_lists_the_first_and_counts_the_rest(officer, monkeypatch):
     monkeypatch.setattr(imports, "KEPT_PROBLEMS", 1)
     upload(officer, csv_file(PH_ROW, BAD_DATES, UNKNOWN_PROCEDURE))
     job = last_job()
-    assert job.refused_count == 2
-    assert job.problems == [
+    assert job.result["refused"] == 2
+    assert job.result["problems"] == [
         "dòng 3: ngày có kết quả: 02/03/2024 trước ngày tiếp nhận 05/03/2024 08:00",
         "… và 1 lỗi khác.",
     ]

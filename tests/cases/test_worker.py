@@ -291,7 +291,7 @@ def test_a_desk_entry_is_saved_when_the_broker_is_down(redis_url, broker_at, lat
     assert "Không gửi được việc cases.flag_overdue tới hàng đợi" in caplog.text
     assert "6399" in caplog.text
     # The next scheduled run picks the work up.
-    from cases.followup import flag_overdue
+    from cases.followup.overdue import flag_overdue
 
     assert flag_overdue() == (1, 1)
 

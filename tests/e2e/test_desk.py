@@ -5,9 +5,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from cases.calendar import calendar
+from cases.catalogue.calendar import calendar
+from cases.core.formats import long_date, long_datetime
 from cases.models import Dossier
-from cases.templatetags.portal import long_date, long_datetime
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e

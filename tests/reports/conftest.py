@@ -3,7 +3,7 @@
 import pytest
 
 from cases.models import Channel, State
-from reports import periods
+from reports.figures import periods
 from tests.conftest import make, vn
 
 ONLINE, DIRECT, POSTAL = Channel.ONLINE, Channel.DIRECT, Channel.POSTAL

@@ -12,9 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cases.core.models import Job
+from cases.followup import appraisal, homeaffairs
 from cases.models import Apology, Dossier, Explanation, ExplanationRequest
-from reports import appraisal
-from reports.tally import tally
+from reports.documents import appraisal as appraisal_workbook
+from reports.figures.tally import tally
+from reports.tasks import build_workbook
 from tests.conftest import PASSWORD, vn
 
 MARCH = {"ky": "thang", "nam": "2024", "thang": "3"}
@@ -66,14 +69,14 @@ def read(book):
     sheets = {}
     for title, key_column in (("Đơn vị", 1), ("Cán bộ", 2)):
         sheet = book[title]
-        rows = list(sheet.iter_rows(min_row=appraisal.HEADER_ROW + 1, values_only=True))
+        rows = list(sheet.iter_rows(min_row=appraisal_workbook.HEADER_ROW + 1, values_only=True))
         sheets[title] = {(row[key_column], row[3]) if title == "Cán bộ" else row[key_column]: row for row in rows}
     return sheets
 
 
 def saved(period, scope):
     buffer = BytesIO()
-    appraisal.build(period, scope=scope).save(buffer)
+    homeaffairs.build_kind(homeaffairs.APPRAISAL, period, scope).save(buffer)
     buffer.seek(0)
     return load_workbook(buffer)
 
@@ -220,26 +223,26 @@ def measures(resolved=10, on_time_rate=100.0, overdue=0, unanswered=0, **extra):
     ],
 )
 def test_each_level_is_reached_by_its_conditions(figures, label):
-    assert appraisal.rate(figures, RULES) == label
+    assert appraisal.rating(figures, RULES) == label
 
 
 def test_the_first_matching_level_wins():
     top_first = [("Tốt", {"min_on_time_rate": 95}), ("Đạt", {"min_on_time_rate": 80})]
-    assert appraisal.rate(measures(on_time_rate=97.0), top_first) == "Tốt"
-    assert appraisal.rate(measures(on_time_rate=97.0), list(reversed(top_first))) == "Đạt"
+    assert appraisal.rating(measures(on_time_rate=97.0), top_first) == "Tốt"
+    assert appraisal.rating(measures(on_time_rate=97.0), list(reversed(top_first))) == "Đạt"
     # No catch-all level: said so, not guessed.
-    assert appraisal.rate(measures(on_time_rate=50.0), top_first) == appraisal.NO_RULE
+    assert appraisal.rating(measures(on_time_rate=50.0), top_first) == appraisal.NO_RULE
 
 
 def test_a_rate_without_a_base_does_not_count_against():
     rule = [("Đạt", {"min_online_rate": 70, "min_on_time_rate": 90}), ("Chưa đạt", {})]
-    assert appraisal.rate(measures(online_rate=None), rule) == "Đạt"
-    assert appraisal.rate(measures(online_rate=69.9), rule) == "Chưa đạt"
+    assert appraisal.rating(measures(online_rate=None), rule) == "Đạt"
+    assert appraisal.rating(measures(online_rate=69.9), rule) == "Chưa đạt"
 
 
 def test_an_unknown_condition_is_a_configuration_error():
     with pytest.raises(ImproperlyConfigured, match="min_on_tme_rate"):
-        appraisal.rate(measures(), [("Đạt", {"min_on_tme_rate": 90})])
+        appraisal.rating(measures(), [("Đạt", {"min_on_tme_rate": 90})])
     with pytest.raises(ImproperlyConfigured):
         appraisal.rules([])
 
@@ -290,22 +293,24 @@ def test_the_outsider_gets_404_and_the_anonymous_the_login_page(client, cast, fo
 
 
 def test_a_large_scope_is_built_in_the_background_and_served_only_to_who_asked(
-    client, cast, followed, units, settings, monkeypatch
+    client, cast, followed, units, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.APPRAISAL_ASYNC_UNITS = 2
     queued = []
-    monkeypatch.setattr(appraisal.build_workbook, "delay", queued.append)
+    monkeypatch.setattr(build_workbook, "apply_async", lambda args, kwargs=None, **options: queued.append(args[0]))
     login(client, cast["home_affairs"])
-    response = client.post(reverse("reports:homeaffairs"), {**MARCH, "don_vi": "DBD", "bieu": "danh-gia"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:homeaffairs"), {**MARCH, "don_vi": "DBD", "bieu": "danh-gia"})
     assert response.status_code == 302
-    (job_id,) = queued
+    (job_pk,) = queued
+    job_id = Job.objects.get(pk=job_pk).uid
     status_url = reverse("reports:homeaffairs_job", args=[job_id])
     assert response["Location"] == status_url
     waiting = client.get(status_url)
     assert waiting["Refresh"] == "3" and "<progress" in waiting.content.decode()
     assert client.get(reverse("reports:homeaffairs_job_file", args=[job_id])).status_code == 404
 
-    appraisal.build_workbook(job_id)  # what the worker does
+    build_workbook(job_pk)  # what the worker does
     done = client.get(status_url)
     assert "Refresh" not in done and "Tải tệp" in done.content.decode()
     download = client.get(reverse("reports:homeaffairs_job_file", args=[job_id]))

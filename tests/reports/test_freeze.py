@@ -4,10 +4,10 @@ import pytest
 import time_machine
 
 from cases.models import Dossier
-from reports import periods
-from reports.freeze import FreezeRefused, freeze, freeze_closed_months
+from reports.figures import periods
+from reports.figures.freeze import FreezeRefused, freeze, freeze_closed_months
+from reports.figures.tally import tally
 from reports.models import Freeze
-from reports.tally import tally
 from tests.conftest import vn
 
 
@@ -98,8 +98,8 @@ def test_the_task_freezes_closed_months_and_the_statistical_month(march):
 
 
 def test_the_running_months_rollup_plus_today_gives_exactly_the_live_figures(march, units, cast):
-    from reports.freeze import roll_up_running_month
-    from reports.tally import trend
+    from reports.figures.freeze import roll_up_running_month
+    from reports.figures.trend import trend
 
     # 20/03/2024: the month is running. Last night's rollup holds 01–19/03; today is counted live.
     with time_machine.travel(vn(2024, 3, 20, 12), tick=False):

@@ -5,9 +5,9 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from reports.freeze import freeze
+from reports.figures.freeze import freeze
+from reports.figures.tally import tally
 from reports.models import Freeze, FrozenFigures
-from reports.tally import tally
 from tests.conftest import vn
 from tests.reports.conftest import make
 

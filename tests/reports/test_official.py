@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from reports import official
-from reports.tally import tally
+from reports.documents import official
+from reports.figures.tally import tally
 
 # Columns C…M of the form, in the order of reports.official.FIGURES.
 FIGURE_COLUMNS = "CDEFGHIJKLM"
@@ -188,12 +188,12 @@ def convert(binary, files, target, outdir, profile):
 
 
 def test_libreoffice_opens_prints_and_recalculates_both_workbooks(march, units, tmp_path):
-    from reports import appraisal
+    from cases.followup import homeaffairs
 
     binary = soffice()
     form, book = tmp_path / "bieu-ii06a.xlsx", tmp_path / "danh-gia.xlsx"
     official.write(march, form, scope=units["district"])
-    appraisal.write(march, book, scope=units["district"])
+    homeaffairs.build_kind(homeaffairs.APPRAISAL, march, units["district"]).save(book)
     profile = tmp_path / "lo-profile"
     convert(binary, [form, book], "pdf", tmp_path / "pdf", profile)
     for name in ("bieu-ii06a.pdf", "danh-gia.pdf"):

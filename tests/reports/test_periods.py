@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from reports import periods
+from reports.figures import periods
 
 
 def test_statistical_period_runs_from_the_15th_to_the_14th():

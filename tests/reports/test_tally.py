@@ -1,7 +1,8 @@
 """Every counter against a hand-computed fixture: March 2024 at Pú Hồng, with Keo Lôm next door."""
 
-from reports import periods
-from reports.tally import Counters, tally
+from reports.figures import periods
+from reports.figures.counters import Counters
+from reports.figures.tally import tally
 
 PU_HONG_MARCH = Counters(
     received_total=11,
@@ -71,7 +72,7 @@ def test_the_seed_rates_are_reproduced():
 
 def test_every_counter_links_to_exactly_the_dossiers_it_counts(march, units):
     from cases.models import Dossier
-    from reports.tally import COUNTER_NAMES, behind
+    from reports.figures.counters import COUNTER_NAMES, behind
 
     totals = tally(march, scope=units["pu_hong"]).totals
     dossiers = Dossier.objects.filter(unit=units["pu_hong"])
@@ -83,7 +84,7 @@ def test_every_counter_links_to_exactly_the_dossiers_it_counts(march, units):
 
 def test_the_trend_counts_each_month_in_three_queries(march, units, django_assert_num_queries):
     from cases.models import Unit
-    from reports.tally import trend
+    from reports.figures.trend import trend
 
     ids = list(Unit.objects.subtree(units["district"]).values_list("pk", flat=True))
     # Which months are frozen, then what was received and what was resolved.
@@ -101,7 +102,7 @@ def test_the_trend_counts_each_month_in_three_queries(march, units, django_asser
 
 
 def test_units_are_grouped_by_online_service_like_seed_003(march, units):
-    from reports.tally import online_groups
+    from reports.figures.tally import online_groups
 
     result = tally(march, scope=units["district"])
     groups = {key: [unit.code for unit, *_ in members] for key, _, members in online_groups(result)}
@@ -127,8 +128,8 @@ def test_a_running_period_counts_open_dossiers_as_of_today(march, units):
 
 
 def test_the_trend_reuses_the_month_the_tally_just_counted(march, units, django_assert_num_queries):
-    from reports.freeze import freeze
-    from reports.tally import trend
+    from reports.figures.freeze import freeze
+    from reports.figures.trend import trend
 
     for month in (1, 2):
         freeze(periods.month(2024, month))

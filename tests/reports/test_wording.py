@@ -3,8 +3,9 @@ from datetime import date
 
 from django.core.management import call_command
 
-from reports import periods, wording
-from reports.tally import Counters, tally
+from reports.figures import periods, wording
+from reports.figures.counters import Counters
+from reports.figures.tally import tally
 
 
 def test_numbers_and_rates_are_written_the_vietnamese_way():

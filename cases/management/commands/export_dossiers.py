@@ -2,8 +2,9 @@ from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.exchange import export_dossiers, export_queryset, vn_number
-from cases.models import Unit
+from cases.catalogue.models import Unit
+from cases.core.formats import number
+from cases.exchange.export import export_dossiers, export_queryset
 
 
 def parse_day(text):
@@ -38,4 +39,4 @@ class Command(BaseCommand):
         if date_from and date_to and date_from > date_to:
             raise CommandError("--from phải trước --to.")
         count = export_dossiers(file, export_queryset(scope, date_from, date_to))
-        self.stdout.write(self.style.SUCCESS(f"Đã xuất {vn_number(count)} hồ sơ ra {file}."))
+        self.stdout.write(self.style.SUCCESS(f"Đã xuất {number(count)} hồ sơ ra {file}."))

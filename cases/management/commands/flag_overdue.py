@@ -3,8 +3,9 @@ from datetime import datetime, time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cases.followup import flag_overdue, number
-from cases.outcome import local_tz
+from cases.core.formats import number
+from cases.desk.outcome import local_tz
+from cases.followup.overdue import flag_overdue
 
 
 def parse_moment(text):

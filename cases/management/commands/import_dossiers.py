@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.exchange import DossierImporter, run_import
+from cases.exchange.dossiers import DossierImporter
+from cases.management.importing import run_import
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from cases.exchange import ProcedureImporter, run_import
+from cases.exchange.catalogue import ProcedureImporter
+from cases.management.importing import run_import
 
 
 class Command(BaseCommand):

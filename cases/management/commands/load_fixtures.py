@@ -3,7 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from cases.exchange import ProcedureImporter, UnitImporter, run_import
+from cases.exchange.catalogue import ProcedureImporter, UnitImporter
+from cases.management.importing import run_import
 
 
 class Command(BaseCommand):

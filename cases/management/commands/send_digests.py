@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from cases.followup import number, send_digests
+from cases.core.formats import number
+from cases.followup.digests import send_digests
 from cases.management.commands.flag_overdue import parse_moment
 
 

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.calendar import sync_calendar
+from cases.catalogue.calendar import sync_calendar
+from cases.core.formats import number
 
 
 class Command(BaseCommand):
@@ -20,10 +21,5 @@ class Command(BaseCommand):
         holidays_added, workdays_added = sync_calendar(from_year, to_year)
         years = f"năm {from_year}" if from_year == to_year else f"các năm {from_year}–{to_year}"
         self.stdout.write(
-            f"Đã thêm {_number(holidays_added)} ngày nghỉ lễ và {_number(workdays_added)} ngày làm bù cho {years}."
+            f"Đã thêm {number(holidays_added)} ngày nghỉ lễ và {number(workdays_added)} ngày làm bù cho {years}."
         )
-
-
-def _number(value):
-    """1.234: Vietnamese thousands separator."""
-    return f"{value:,}".replace(",", ".")

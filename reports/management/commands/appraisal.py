@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from reports import appraisal
+from cases.followup import appraisal
+from reports.documents import appraisal as appraisal_workbook
 from reports.management.commands.official_report import add_period_arguments, period_and_scope
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         period, scope = period_and_scope(options)
         result = appraisal.appraise(period, scope=scope)
-        appraisal.workbook(result).save(options["output"])
+        appraisal_workbook.workbook(result).save(options["output"])
         self.stdout.write(
             f"Đã ghi {options['output']}: {len(result.units)} đơn vị, {len(result.officials)} dòng cán bộ."
         )

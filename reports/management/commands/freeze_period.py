@@ -3,8 +3,8 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from reports import periods
-from reports.freeze import FreezeRefused, freeze, freeze_closed_months
+from reports.figures import periods
+from reports.figures.freeze import FreezeRefused, freeze, freeze_closed_months
 from reports.models import FreezeKind
 
 

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cases.models import Unit
-from reports import official, periods
+from cases.catalogue.models import Unit
+from reports.documents import official
+from reports.figures import periods
 
 
 def period_and_scope(options):

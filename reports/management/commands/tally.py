@@ -1,11 +1,12 @@
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.models import Unit
-from reports import periods, wording
-from reports.tally import tally
+from cases.catalogue.models import Unit
+from reports.documents import docx, xlsx
+from reports.documents.tally_json import as_json
+from reports.figures import periods, wording
+from reports.figures.tally import tally
 
 
 class Command(BaseCommand):
@@ -33,8 +34,6 @@ class Command(BaseCommand):
         if fmt in ("xlsx", "docx"):
             if not options["output"]:
                 raise CommandError(f"Định dạng {fmt} cần --output TỆP.")
-            from reports import docx, xlsx
-
             (xlsx if fmt == "xlsx" else docx).write(result, options["output"])
             self.stdout.write(f"Đã ghi {options['output']}")
             return
@@ -45,25 +44,3 @@ class Command(BaseCommand):
             self.stdout.write(f"Đã ghi {options['output']}")
         else:
             sys.stdout.write(content)
-
-
-def as_json(result):
-    """The machine-readable form of EXCHANGE_FORMAT.md (`tally --format json`)."""
-    scope = result.scope
-    document = {
-        "period": {"from": result.period.start.isoformat(), "to": result.period.end.isoformat()},
-        "scope": {"code": scope.code, "name": scope.name} if scope else {"code": None, "name": "Toàn hệ thống"},
-        "totals": result.totals.as_dict(),
-        "units": [
-            {
-                "code": row.unit.code,
-                "name": row.unit.name,
-                "level": row.unit.level,
-                "parent": row.unit.parent.code if row.unit.parent_id else None,
-                **row.counters.as_dict(),
-            }
-            for row in result.units
-        ],
-        "text": wording.text(result),
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

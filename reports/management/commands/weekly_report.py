@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.models import Unit
-from reports import periods, weekly
+from cases.catalogue.models import Unit
+from reports.documents import weekly
+from reports.figures import periods
 
 
 class Command(BaseCommand):

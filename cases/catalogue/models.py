@@ -1,0 +1,187 @@
+"""The catalogue: units (a tree whose shape changes), fields and procedures, the holiday calendar."""
+
+from django.db import models
+from django.db.models import F, Q
+
+from cases.core.text import fold
+
+
+class Level(models.TextChoices):
+    PROVINCE = "tinh", "Cấp tỉnh"
+    DISTRICT = "huyen", "Cấp huyện"
+    COMMUNE = "xa", "Cấp xã"
+
+
+class UnitKind(models.TextChoices):
+    PEOPLES_COMMITTEE = "ubnd", "UBND"
+    DEPARTMENT = "so", "Sở, ban, ngành"
+    OFFICE = "phong", "Phòng chuyên môn"
+    BRANCH = "chi_nhanh", "Chi nhánh, đơn vị trực thuộc"
+    COMMUNE = "ubnd_xa", "UBND xã, phường, thị trấn"
+    OTHER = "khac", "Khác"
+
+
+class UnitQuerySet(models.QuerySet):
+    def subtree(self, unit):
+        """The unit and every unit below it (materialised path: one indexed LIKE)."""
+        return self.filter(path__startswith=unit.path)
+
+
+class Unit(models.Model):
+    """An office, department or commune; units form a tree whose shape changes over time."""
+
+    code = models.CharField("mã đơn vị", max_length=40, unique=True)
+    name = models.CharField("tên đơn vị", max_length=255)
+    level = models.CharField("cấp", max_length=8, choices=Level.choices)
+    kind = models.CharField("loại đơn vị", max_length=16, choices=UnitKind.choices, default=UnitKind.OTHER)
+    parent = models.ForeignKey(
+        "self", verbose_name="đơn vị cha", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # "/<id>/<id>/…/": the ancestors' ids, so a subtree is one prefix match.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    valid_from = models.DateField("hiệu lực từ ngày", null=True, blank=True)
+    valid_to = models.DateField("hiệu lực đến ngày", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="sáp nhập vào",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_units",
+    )
+    place_name = models.CharField("địa danh (ghi trên văn bản)", max_length=120, blank=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "đơn vị"
+        verbose_name_plural = "đơn vị"
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="unit_valid_to_after_from",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._refresh_paths()
+
+    def _refresh_paths(self):
+        new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        if new_path == self.path:
+            return
+        old_path, self.path = self.path, new_path
+        Unit.objects.filter(pk=self.pk).update(path=new_path)
+        if old_path:
+            # Move the descendants along with the unit.
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("path"):
+                child._refresh_paths_from_parent()
+
+    def _refresh_paths_from_parent(self):
+        parent_path = Unit.objects.values_list("path", flat=True).get(pk=self.parent_id)
+        self.path = f"{parent_path}{self.pk}/"
+        Unit.objects.filter(pk=self.pk).update(path=self.path)
+
+    def is_valid_on(self, day):
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def depth(self):
+        return self.path.count("/") - 2
+
+
+class Field(models.Model):
+    """Lĩnh vực: a field of procedures (Hộ tịch, Đất đai, …)."""
+
+    name = models.CharField("tên lĩnh vực", max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = "lĩnh vực"
+        verbose_name_plural = "lĩnh vực"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OnlineLevel(models.TextChoices):
+    FULL = "toan_trinh", "Toàn trình"
+    PARTIAL = "mot_phan", "Một phần"
+    NONE = "khong", "Không"
+
+
+class Procedure(models.Model):
+    """Thủ tục hành chính, with its processing time in working days."""
+
+    code = models.CharField("mã thủ tục", max_length=40, unique=True)
+    # Some published names run past 1.000 characters.
+    name = models.TextField("tên thủ tục")
+    # Lower-case name without diacritics, for "dang ky ket hon" to find "Đăng ký kết hôn".
+    search_name = models.TextField(editable=False, default="")
+    field = models.ForeignKey(Field, verbose_name="lĩnh vực", on_delete=models.PROTECT, related_name="procedures")
+    processing_days = models.PositiveSmallIntegerField("thời hạn giải quyết (ngày làm việc)")
+    online_level = models.CharField("mức độ DVC trực tuyến", max_length=12, choices=OnlineLevel.choices)
+    level = models.CharField("cấp thực hiện", max_length=8, choices=Level.choices, blank=True)
+    same_day_cutoff = models.TimeField(
+        "giờ chốt nhận trong ngày",
+        null=True,
+        blank=True,
+        help_text="Thủ tục 0 ngày nhận sau giờ này trả ngày làm việc sau.",
+    )
+    source = models.CharField("nguồn công bố", max_length=255, blank=True)
+    added_by_hand = models.BooleanField("bổ sung thủ công", default=False)
+    active = models.BooleanField("đang áp dụng", default=True)
+
+    class Meta:
+        verbose_name = "thủ tục hành chính"
+        verbose_name_plural = "thủ tục hành chính"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(f"{self.code} {self.name}")
+        super().save(*args, **kwargs)
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "package", "Theo lịch nhà nước (gói holidays)"
+    ADMIN = "admin", "Quản trị viên bổ sung"
+
+
+class Holiday(models.Model):
+    """A day that is not worked although it is not a weekend (public holiday, Tết, swapped day off)."""
+
+    date = models.DateField("ngày", unique=True)
+    name = models.CharField("tên ngày nghỉ", max_length=255)
+    source = models.CharField("nguồn", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+
+    class Meta:
+        verbose_name = "ngày nghỉ lễ"
+        verbose_name_plural = "ngày nghỉ lễ"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class WorkdayOverride(models.Model):
+    """A weekend day that is worked (ngày làm bù), e.g. Saturday 04/05/2024."""
+
+    date = models.DateField("ngày làm bù", unique=True)
+    name = models.CharField("ghi chú", max_length=255)
+    source = models.CharField("nguồn", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+
+    class Meta:
+        verbose_name = "ngày làm bù"
+        verbose_name_plural = "ngày làm bù"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.name}"

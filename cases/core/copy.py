@@ -1,0 +1,75 @@
+"""Writing many rows at once: COPY on PostgreSQL (several times faster for a large file), bulk_create elsewhere."""
+
+import csv
+import io
+import json
+from functools import partial
+
+from django.db import connection
+
+BATCH = 2000
+
+
+def bulk_insert(model, rows, now, need_ids=True):
+    """Insert rows given as {attname: value}; returns their primary keys (when need_ids) in order.
+
+    bulk_create in general; on PostgreSQL a COPY, several times faster for a large file. Columns a row leaves
+    out take the field's default (auto_now fields: `now`), so a field added to the model later is still written.
+    """
+
+    if connection.vendor != "postgresql" or not rows:
+        created = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return [obj.pk for obj in created]
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    ids = []
+    if need_ids:
+        fields.insert(0, meta.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+    plan = []  # (attname, default when absent, converter)
+    for f in fields:
+        kind = f.get_internal_type()
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            default = now
+        elif f.has_default():
+            default = f.get_default()
+        else:
+            default = None
+        if kind == "DateTimeField":
+            convert = _iso
+        elif kind == "JSONField":
+            convert = partial(json.dumps, ensure_ascii=False)
+        else:
+            convert = None
+        plan.append((f.attname, default, convert))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for position, row in enumerate(rows):
+        if need_ids:
+            row = {**row, meta.pk.attname: ids[position]}
+        values = []
+        for name, default, convert in plan:
+            value = row.get(name, default)
+            values.append(convert(value) if convert is not None and value is not None else value)
+        writer.writerow(values)
+    buffer.seek(0)
+    # Text columns are NOT NULL: an empty field there is '' (in COPY's CSV, an unquoted empty field is NULL).
+    texts = [f.column for f in fields if f.get_internal_type() in ("CharField", "TextField") and not f.null]
+    options = f"FORMAT csv, FORCE_NOT_NULL ({', '.join(texts)})" if texts else "FORMAT csv"
+    table, columns = (
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+    )
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer)
+    return ids
+
+
+def _iso(moment):
+    return moment.isoformat()

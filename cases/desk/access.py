@@ -1,0 +1,247 @@
+"""Who may see and do what: the one module every view, export, report, job and menu asks.
+
+Roles are held at a unit (Membership): desk staff act for their unit; the office (Văn phòng), Nội vụ and
+administrators see their unit and everything below it; a superuser sees everything. Records of higher layers
+(explanations, jobs) are filtered with the unit conditions answered here.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Dossier, Membership, Role, Unit
+
+# Who follows a unit from above: figures, explanations, appraisal.
+OVERSEERS = (Role.OFFICE, Role.HOME_AFFAIRS, Role.ADMIN)
+# Who may ask units below for explanations.
+REQUESTERS = (Role.OFFICE, Role.ADMIN)
+# Who speaks for their own unit: answers its explanations, uploads its dossiers.
+UNIT_STAFF = (Role.DESK, Role.OFFICE)
+# Who may open Nội vụ's downloads (Biểu II.06a, the appraisal workbook).
+HOME_AFFAIRS_READERS = (Role.HOME_AFFAIRS, Role.OFFICE, Role.ADMIN)
+
+
+def memberships(user):
+    """The user's roles at units, read once per request (cached on the user object the request carries)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_portal_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("unit").order_by("role", "unit__path"))
+        user._portal_memberships = cached
+    return cached
+
+
+def roles(user):
+    return {membership.role for membership in memberships(user)}
+
+
+def is_admin(user):
+    return user.is_authenticated and (user.is_superuser or Role.ADMIN in roles(user))
+
+
+def _at_or_above(membership, unit):
+    return unit.path.startswith(membership.unit.path)
+
+
+# --- units ---------------------------------------------------------------------------------------------
+def visible_units(user):
+    """Units whose dossiers and figures the user may read: their own (desk) or their subtree (office, Nội vụ)."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    if is_admin(user):
+        return Unit.objects.all()
+    condition = Q(pk__in=[])
+    for membership in memberships(user):
+        if membership.role == Role.DESK:
+            condition |= Q(pk=membership.unit_id)
+        else:
+            condition |= Q(path__startswith=membership.unit.path)
+    return Unit.objects.filter(condition)
+
+
+def desk_units(user):
+    """Units at whose desk the user receives and processes dossiers."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(pk__in=[m.unit_id for m in memberships(user) if m.role == Role.DESK])
+
+
+def upload_unit_ids(user):
+    """Units a user may import dossiers for: their desks and the subtrees of their offices. None = every unit."""
+    if is_admin(user):
+        return None
+    condition = Q(pk__in=[m.unit_id for m in memberships(user) if m.role == Role.DESK])
+    for membership in memberships(user):
+        if membership.role == Role.OFFICE:
+            condition |= Q(path__startswith=membership.unit.path)
+    return set(Unit.objects.filter(condition).values_list("pk", flat=True))
+
+
+def report_scope(user, code=None):
+    """The unit a report is for, and the units the user may see.
+
+    A unit code outside what the user may see is a 404; without a code, the user's widest unit (administrators:
+    the single root, or everything when there are several).
+    """
+    visible = visible_units(user)
+    if code:
+        unit = visible.select_related("parent").filter(code=code).first()
+        if unit is None:
+            raise Http404("Không có đơn vị này trong phạm vi của bạn.")
+        return unit, visible
+    if is_admin(user):
+        roots = list(Unit.objects.filter(parent__isnull=True)[:2])
+        return (roots[0] if len(roots) == 1 else None), visible
+    widest = sorted(visible.select_related("parent"), key=lambda unit: unit.path.count("/"))
+    if not widest:
+        raise Http404("Tài khoản chưa được gán đơn vị.")
+    return widest[0], visible
+
+
+# --- dossiers ------------------------------------------------------------------------------------------
+def visible_to(user):
+    """The dossiers the user may read. A dossier outside this queryset does not exist for them (404)."""
+    if not user.is_authenticated:
+        return Dossier.objects.none()
+    if is_admin(user):
+        return Dossier.objects.all()
+    return Dossier.objects.filter(unit__in=visible_units(user))
+
+
+def changeable_by(user):
+    """The dossiers the user may act on: those of the desks they staff."""
+    if not user.is_authenticated:
+        return Dossier.objects.none()
+    if user.is_superuser:
+        return Dossier.objects.all()
+    return Dossier.objects.filter(unit__in=desk_units(user))
+
+
+def get_dossier_or_404(user, code, for_change=False):
+    queryset = changeable_by(user) if for_change else visible_to(user)
+    try:
+        return queryset.select_related("procedure__field", "unit", "handler", "received_by").get(code=code)
+    except Dossier.DoesNotExist:
+        raise Http404("Không tìm thấy hồ sơ") from None
+
+
+def watched_dossiers(user):
+    """The dossiers whose deadlines the user watches (Hôm nay, the header badge): those of the desks they staff,
+    or, for the office, Nội vụ and administrators, everything they see."""
+    if user.is_authenticated and not user.is_superuser and Role.DESK in roles(user):
+        return Dossier.objects.filter(unit__in=desk_units(user))
+    return visible_to(user)
+
+
+def watches_desks(user):
+    """True when the deadlines the user watches are those of their own desks (the pages say which)."""
+    return user.is_authenticated and not user.is_superuser and Role.DESK in roles(user)
+
+
+# --- what a user may do -----------------------------------------------------------------------------------
+def may_receive(user):
+    """Receive dossiers at a desk (the receipt form)."""
+    return user.is_authenticated and (user.is_superuser or Role.DESK in roles(user))
+
+
+def may_upload(user):
+    """Upload dossier files: desk staff, the office and administrators."""
+    return user.is_authenticated and (is_admin(user) or bool(roles(user) & set(UNIT_STAFF)))
+
+
+def may_read_homeaffairs(user):
+    """Nội vụ's downloads: Nội vụ, the office and administrators."""
+    return user.is_authenticated and (user.is_superuser or bool(roles(user) & set(HOME_AFFAIRS_READERS)))
+
+
+def may_refreeze(user):
+    """Freeze a closed period's figures again (with a reason): administrators."""
+    return user.is_active and is_admin(user)
+
+
+def jobs_q(user):
+    """The background jobs a user may follow: their own; every job for an administrator."""
+    return Q() if is_admin(user) else Q(owner=user)
+
+
+# --- overseeing units: explanations and figures from above ---------------------------------------------------
+def is_overseer(user):
+    return user.is_authenticated and (user.is_superuser or any(m.role in OVERSEERS for m in memberships(user)))
+
+
+def oversees(user, unit):
+    """The office, Nội vụ or an administrator at the unit or above it."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(m.role in OVERSEERS and _at_or_above(m, unit) for m in memberships(user))
+
+
+def overseen_q(user, path_field):
+    """Records whose unit (its path in `path_field`) the user oversees."""
+    if user.is_superuser:
+        return Q()
+    condition = Q(pk__in=[])
+    for membership in memberships(user):
+        if membership.role in OVERSEERS:
+            condition |= Q(**{f"{path_field}__startswith": membership.unit.path})
+    return condition
+
+
+def may_request_explanations(user, unit):
+    """Ask the units below `unit` for explanations: its office (Văn phòng) or an administrator at it or above."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(m.role in REQUESTERS and _at_or_above(m, unit) for m in memberships(user))
+
+
+def requesting_units(user):
+    """The units in whose name the user may ask for explanations."""
+    if user.is_superuser:
+        return Unit.objects.filter(children__isnull=False).distinct().order_by("path")
+    return Unit.objects.filter(pk__in=[m.unit_id for m in memberships(user) if m.role in REQUESTERS]).order_by("path")
+
+
+def staffed_unit_ids(user):
+    """The units the user speaks for (desk or office at that very unit): their explanations to answer."""
+    return [m.unit_id for m in memberships(user) if m.role in UNIT_STAFF]
+
+
+def may_answer_for(user, unit_id):
+    """Only the unit's own staff answer for it."""
+    return user.is_authenticated and unit_id in staffed_unit_ids(user)
+
+
+def may_read_unit_record(user, unit):
+    """A unit's own members, and above it the office, Nội vụ and administrators (an explanation, say)."""
+    if not user.is_authenticated:
+        return False
+    return any(m.unit_id == unit.pk for m in memberships(user)) or oversees(user, unit)
+
+
+def unit_records_q(user, unit_field):
+    """The same rule as may_read_unit_record, as a condition on `unit_field` (a foreign key to Unit)."""
+    if user.is_superuser:
+        return Q()
+    condition = Q(pk__in=[])
+    for membership in memberships(user):
+        condition |= Q(**{f"{unit_field}_id": membership.unit_id})
+        if membership.role in OVERSEERS:
+            condition |= Q(**{f"{unit_field}__path__startswith": membership.unit.path})
+    return condition
+
+
+# --- the menu ---------------------------------------------------------------------------------------------
+def menu(user):
+    """What the header offers the user: the same questions as the pages themselves ask."""
+    return {
+        "receive": may_receive(user),
+        "upload": may_upload(user),
+        "explanations": user.is_superuser or bool(memberships(user)),
+        "admin": user.is_staff,
+    }

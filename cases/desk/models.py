@@ -1,0 +1,233 @@
+"""The dossier and its history: Dossier, DossierEvent, ClockStop, Apology; who works where (Membership).
+
+State changes go through the steps of cases.desk.steps (methods of Dossier), each writing a DossierEvent in the
+same transaction; the rules they follow are in cases.desk.states.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from cases.catalogue.models import Procedure, Unit
+
+from .states import CLOCK_STOPPED_STATES, OPEN_STATES, Channel, EventKind, PauseKind, Role, State
+from .steps import DossierSteps
+
+
+class Dossier(DossierSteps, models.Model):
+    """Hồ sơ: one application by one applicant for one procedure, at one unit.
+
+    State changes go through the methods of cases.desk.steps.DossierSteps, each writing a DossierEvent in the same
+    transaction.
+    """
+
+    code = models.CharField("mã hồ sơ", max_length=60, unique=True)
+    procedure = models.ForeignKey(Procedure, verbose_name="thủ tục", on_delete=models.PROTECT, related_name="dossiers")
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị tiếp nhận", on_delete=models.PROTECT, related_name="dossiers")
+    applicant_name = models.CharField("người nộp", max_length=255)
+    applicant_phone = models.CharField("số điện thoại", max_length=30, blank=True)
+    applicant_address = models.CharField("địa chỉ", max_length=500, blank=True)
+    channel = models.CharField("hình thức nộp", max_length=12, choices=Channel.choices, default=Channel.DIRECT)
+    papers = models.TextField("thành phần hồ sơ đã nhận", blank=True)
+    # Processing time copied from the procedure at receipt: a later catalogue change does not move old due dates.
+    processing_days = models.PositiveSmallIntegerField("thời hạn (ngày làm việc)")
+    received_at = models.DateTimeField("ngày tiếp nhận")
+    due_at = models.DateTimeField("ngày hẹn trả")
+    # True when the due time was typed in (an import's ngày hẹn trả): kept as given, not recomputed.
+    due_at_given = models.BooleanField("hạn nhập tay", default=False)
+    resolved_at = models.DateTimeField("ngày có kết quả", null=True, blank=True)
+    returned_at = models.DateTimeField("ngày trả kết quả", null=True, blank=True)
+    # When a dossier was refused or withdrawn.
+    ended_at = models.DateTimeField("ngày kết thúc (từ chối/rút)", null=True, blank=True)
+    state = models.CharField("trạng thái", max_length=16, choices=State.choices, default=State.PROCESSING)
+    # Start of the current stop of the clock (supplement request or pause), if any.
+    clock_stopped_at = models.DateTimeField("dừng tính thời hạn từ", null=True, blank=True)
+    # Set once, by the overdue job, the first time the dossier passes its due time while open.
+    overdue_since = models.DateTimeField("quá hạn từ", null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người tiếp nhận",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người xử lý",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_dossiers",
+    )
+    papers_digitized = models.BooleanField("đã số hóa hồ sơ", default=False)
+    result_digitized = models.BooleanField("đã số hóa kết quả", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "hồ sơ"
+        verbose_name_plural = "hồ sơ"
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["unit", "received_at"], name="dossier_unit_received"),
+            models.Index(fields=["received_at"], name="dossier_received"),
+            models.Index(fields=["unit", "resolved_at"], name="dossier_unit_resolved"),
+            # With the two above and the open-dossier index below, each arm of reports.tally.relevant()'s OR has an
+            # index, so a month's figures read a BitmapOr of a few index ranges per unit, not the table.
+            models.Index(fields=["unit", "ended_at"], name="dossier_unit_ended", condition=Q(ended_at__isnull=False)),
+            # Dossiers resolved after their due time (late ones among them): apologies owed, appraisal.
+            models.Index(
+                fields=["unit", "resolved_at"],
+                name="dossier_unit_resolved_late",
+                condition=Q(resolved_at__gt=F("due_at")),
+            ),
+            models.Index(
+                fields=["unit", "due_at"],
+                name="dossier_open_due",
+                condition=Q(resolved_at__isnull=True, ended_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("received_at")),
+                name="dossier_resolved_after_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(resolved_at__isnull=False, returned_at__gte=F("resolved_at")),
+                name="dossier_returned_after_resolved",
+            ),
+            models.CheckConstraint(condition=Q(due_at__gte=F("received_at")), name="dossier_due_after_received"),
+            # The state and the dates say the same thing, so every count can rely on the dates alone.
+            models.CheckConstraint(
+                condition=Q(state__in=["da_co_ket_qua", "da_tra"], resolved_at__isnull=False)
+                | Q(~Q(state__in=["da_co_ket_qua", "da_tra"]), resolved_at__isnull=True),
+                name="dossier_resolved_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="da_tra", returned_at__isnull=False)
+                | Q(~Q(state="da_tra"), returned_at__isnull=True),
+                name="dossier_returned_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["tu_choi", "rut"], ended_at__isnull=False)
+                | Q(~Q(state__in=["tu_choi", "rut"]), ended_at__isnull=True),
+                name="dossier_ended_state",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    @property
+    def clock_stopped(self):
+        return self.state in CLOCK_STOPPED_STATES
+
+
+class DossierEvent(models.Model):
+    """One step in a dossier's history: who, when, what, before → after, why. Never edited or deleted."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("việc", max_length=24, choices=EventKind.choices)
+    # When the step happened (may be earlier than when it was recorded, e.g. a corrected date).
+    at = models.DateTimeField("thời điểm")
+    recorded_at = models.DateTimeField("ghi lúc", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người thực hiện",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    before = models.JSONField("trước", default=dict, blank=True)
+    after = models.JSONField("sau", default=dict, blank=True)
+    reason = models.TextField("lý do, ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "diễn biến hồ sơ"
+        verbose_name_plural = "diễn biến hồ sơ"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {timezone.localtime(self.at):%H:%M %d/%m/%Y}"
+
+
+class ClockStop(models.Model):
+    """A stop of the dossier's clock: a supplement request (Mẫu 02) or a pause, from start to end."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="clock_stops")
+    kind = models.CharField("loại", max_length=10, choices=PauseKind.choices)
+    started_at = models.DateTimeField("từ")
+    ended_at = models.DateTimeField("đến", null=True, blank=True)
+    reason = models.TextField("lý do", blank=True)
+    missing_papers = models.TextField("giấy tờ cần bổ sung", blank=True)
+    # Working seconds the clock stood still, filled when it restarts.
+    working_seconds = models.PositiveIntegerField("thời gian làm việc đã dừng (giây)", null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người ghi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "lần dừng tính thời hạn"
+        verbose_name_plural = "các lần dừng tính thời hạn"
+        ordering = ["started_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {timezone.localtime(self.started_at):%H:%M %d/%m/%Y}"
+
+
+class Membership(models.Model):
+    """A user's role at a unit. Desk staff act for their unit; the office and Nội vụ see the unit's subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField("vai trò", max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "phân quyền"
+        verbose_name_plural = "phân quyền"
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class Apology(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): owed for every late dossier, issued once only."""
+
+    dossier = models.OneToOneField(Dossier, verbose_name="hồ sơ", on_delete=models.PROTECT, related_name="apology")
+    reason = models.TextField("lý do chậm trả kết quả")
+    previous_due_at = models.DateTimeField("ngày hẹn trả cũ")
+    new_due_at = models.DateTimeField("ngày hẹn trả mới")
+    issued_at = models.DateTimeField("ngày lập phiếu", default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="người lập",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "phiếu xin lỗi, hẹn lại"
+        verbose_name_plural = "phiếu xin lỗi, hẹn lại"
+        ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_due_at__gt=F("previous_due_at")), name="apology_moves_due_later"),
+        ]
+
+    def __str__(self):
+        return f"Xin lỗi {self.dossier_id}"

@@ -1,0 +1,192 @@
+"""Early / on time / late / within deadline / overdue / due today / due soon: the one definition (DOMAIN.md).
+
+Resolved dossiers are compared with their due time by calendar day in Vietnam's time zone: resolved before the
+due day = early, on the due day = on time, after = late. Refused and withdrawn dossiers are neither.
+
+Two views of "overdue", each said on its screen:
+- live (the desk: Hôm nay, the header badge, the morning digest, the list's "đang quá hạn"): open and past its
+  due time now; "due today" is due between now and midnight, "due soon" by the end of the next working day;
+- at the end of a period (the figures, reports.figures.counters): open at the period's end and due before the
+  period's last day, so a dossier due at 10:00 on the last day is still within deadline that day.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from cases.catalogue.calendar import calendar as load_calendar
+
+EARLY = "truoc_han"
+ON_TIME = "dung_han"
+LATE = "qua_han"
+OPEN_WITHIN = "trong_han"
+OPEN_OVERDUE = "dang_qua_han"
+ENDED = "ket_thuc"
+
+LABELS = {
+    EARLY: "Trước hạn",
+    ON_TIME: "Đúng hạn",
+    LATE: "Quá hạn",
+    OPEN_WITHIN: "Đang giải quyết trong hạn",
+    OPEN_OVERDUE: "Đang giải quyết quá hạn",
+    ENDED: "Từ chối / rút",
+}
+
+
+def local_tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_date(field):
+    """The calendar day of a datetime column in Vietnam (SQL)."""
+    return TruncDate(field, tzinfo=local_tz())
+
+
+# --- conditions (SQL) -----------------------------------------------------------------------------
+def open_q():
+    """Still being processed: no result, not refused or withdrawn."""
+    return Q(resolved_at__isnull=True, ended_at__isnull=True)
+
+
+def overdue_q(now=None):
+    """Open and past its due time, now."""
+    return open_q() & Q(due_at__lt=now or timezone.now())
+
+
+def resolved_early_q():
+    return Q(resolved_at__isnull=False, resolved_day__lt=F("due_day"))
+
+
+def resolved_on_time_q():
+    return Q(resolved_at__isnull=False, resolved_day=F("due_day"))
+
+
+def resolved_timely_q():
+    """Early or on time: the numerator of the on-time rate."""
+    return Q(resolved_at__isnull=False, resolved_day__lte=F("due_day"))
+
+
+def resolved_late_q():
+    return Q(resolved_at__isnull=False, resolved_day__gt=F("due_day"))
+
+
+def with_days(queryset):
+    """Annotate the local calendar days the comparisons need."""
+    return queryset.annotate(resolved_day=local_date("resolved_at"), due_day=local_date("due_at"))
+
+
+def with_outcome(queryset, now=None):
+    """Annotate `outcome` (one of the constants above) for lists and exports."""
+    now = now or timezone.now()
+    return with_days(queryset).annotate(
+        outcome=Case(
+            When(ended_at__isnull=False, resolved_at__isnull=True, then=Value(ENDED)),
+            When(resolved_early_q(), then=Value(EARLY)),
+            When(resolved_on_time_q(), then=Value(ON_TIME)),
+            When(resolved_late_q(), then=Value(LATE)),
+            When(due_at__lt=now, then=Value(OPEN_OVERDUE)),
+            default=Value(OPEN_WITHIN),
+            output_field=CharField(),
+        )
+    )
+
+
+# --- one dossier (Python) ---------------------------------------------------------------------------
+def outcome_of(dossier, now=None):
+    """The same classification for a dossier already in memory (detail page, receipt)."""
+    tz = local_tz()
+    if dossier.resolved_at is None:
+        if dossier.ended_at is not None:
+            return ENDED
+        return OPEN_OVERDUE if dossier.due_at < (now or timezone.now()) else OPEN_WITHIN
+    resolved_day = dossier.resolved_at.astimezone(tz).date()
+    due_day = dossier.due_at.astimezone(tz).date()
+    if resolved_day < due_day:
+        return EARLY
+    if resolved_day == due_day:
+        return ON_TIME
+    return LATE
+
+
+# --- what needs doing now: overdue, due today, due soon (live) ---------------------------------------------
+OVERDUE, DUE_TODAY, DUE_SOON = "qua_han", "hom_nay", "sap_den"
+DEADLINE_LABELS = {
+    OVERDUE: "Đang quá hạn",
+    DUE_TODAY: "Đến hạn trong hôm nay",
+    DUE_SOON: "Đến hạn ngày làm việc tiếp theo",
+}
+
+
+@dataclass(frozen=True)
+class Horizons:
+    """The boundaries of 'overdue', 'due today' and 'due by the end of the next working day', seen at `now`."""
+
+    now: datetime
+    today: date
+    next_working_day: date
+    today_end: datetime
+    next_day_end: datetime
+
+    def conditions(self):
+        """{bucket: Q} over open dossiers; the buckets do not overlap."""
+        return {
+            OVERDUE: Q(due_at__lt=self.now),
+            DUE_TODAY: Q(due_at__gte=self.now, due_at__lt=self.today_end),
+            DUE_SOON: Q(due_at__gte=self.today_end, due_at__lt=self.next_day_end),
+        }
+
+    def bucket(self, due_at):
+        """The bucket of one due time (None when it is later than the next working day)."""
+        if due_at < self.now:
+            return OVERDUE
+        if due_at < self.today_end:
+            return DUE_TODAY
+        if due_at < self.next_day_end:
+            return DUE_SOON
+        return None
+
+
+def _day_start(day):
+    return datetime.combine(day, time.min, local_tz())
+
+
+def horizons(now=None, work_calendar=None):
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    next_day = _next_working_day(today, work_calendar)
+    return Horizons(now, today, next_day, _day_start(today + timedelta(days=1)), _day_start(next_day + timedelta(1)))
+
+
+def _next_working_day(today, work_calendar=None):
+    # The header shows the counts on every page: keep the calendar's two queries out of it for a few minutes.
+    if work_calendar is not None:
+        return work_calendar.next_working_day(today)
+    key = f"outcome:next-working-day:{today.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = load_calendar().next_working_day(today)
+        cache.set(key, found, 300)
+    return found
+
+
+def deadline_counts(dossiers, h=None):
+    """{bucket: count} of the open dossiers of a queryset: one aggregate (the Today page and the badge)."""
+    h = h or horizons()
+    row = (
+        dossiers.filter(open_q(), due_at__lt=h.next_day_end)
+        .order_by()
+        .aggregate(**{name: Count("id", filter=condition) for name, condition in h.conditions().items()})
+    )
+    return {name: row[name] or 0 for name in DEADLINE_LABELS}
+
+
+def deadline_q(bucket, h=None):
+    """Open dossiers in one bucket (the dossier list's `han` filter, what the Today page and the badge link to)."""
+    h = h or horizons()
+    return open_q() & h.conditions()[bucket]

@@ -1,0 +1,130 @@
+"""The dossier's life as rules: its states, which step each state allows, and what each event records.
+
+One definition for the desk (cases.desk.steps), the importer (cases.exchange) and the demo generator: a state
+set, an allowed step or an event's payload is never spelt out again elsewhere.
+"""
+
+from datetime import datetime
+
+from django.db import models
+from django.utils import timezone
+
+
+class Channel(models.TextChoices):
+    DIRECT = "truc_tiep", "Trực tiếp"
+    ONLINE = "truc_tuyen", "Trực tuyến"
+    POSTAL = "buu_chinh", "Bưu chính"
+
+
+class State(models.TextChoices):
+    PROCESSING = "dang_giai_quyet", "Đang giải quyết"
+    SUPPLEMENT = "bo_sung", "Chờ bổ sung"
+    PAUSED = "tam_dung", "Tạm dừng"
+    RESOLVED = "da_co_ket_qua", "Đã có kết quả"
+    RETURNED = "da_tra", "Đã trả kết quả"
+    REFUSED = "tu_choi", "Từ chối"
+    WITHDRAWN = "rut", "Rút hồ sơ"
+
+
+class PauseKind(models.TextChoices):
+    """A stop of the clock; the values are the states the dossier is in meanwhile."""
+
+    SUPPLEMENT = "bo_sung", "Yêu cầu bổ sung"
+    PAUSE = "tam_dung", "Tạm dừng"
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", "Tiếp nhận"
+    IMPORTED = "imported", "Nhập từ tệp"
+    UPDATED = "updated", "Cập nhật thông tin"
+    SUPPLEMENT_REQUESTED = "supplement_requested", "Yêu cầu bổ sung"
+    SUPPLEMENT_RECEIVED = "supplement_received", "Nhận hồ sơ bổ sung"
+    PAUSED = "paused", "Tạm dừng"
+    RESUMED = "resumed", "Tiếp tục giải quyết"
+    RESOLVED = "resolved", "Có kết quả"
+    RETURNED = "returned", "Trả kết quả"
+    REFUSED = "refused", "Từ chối"
+    WITHDRAWN = "withdrawn", "Rút hồ sơ"
+    CORRECTED = "corrected", "Sửa ngày"
+    ASSIGNED = "assigned", "Phân công xử lý"
+    OVERDUE = "overdue", "Quá hạn"
+    APOLOGY = "apology", "Xin lỗi, hẹn lại"
+
+
+class Role(models.TextChoices):
+    DESK = "desk", "Cán bộ Một cửa"
+    OFFICE = "office", "Văn phòng HĐND&UBND"
+    HOME_AFFAIRS = "home_affairs", "Phòng/Sở Nội vụ"
+    ADMIN = "admin", "Quản trị hệ thống"
+
+
+# --- state sets -------------------------------------------------------------------------------------
+OPEN_STATES = (State.PROCESSING, State.SUPPLEMENT, State.PAUSED)
+CLOCK_STOPPED_STATES = (State.SUPPLEMENT, State.PAUSED)
+ENDED_WITHOUT_RESULT = (State.REFUSED, State.WITHDRAWN)
+WITH_RESULT = (State.RESOLVED, State.RETURNED)
+# States an exchange file names in its trang_thai column; the others follow from the dates.
+STATED_IN_FILES = (*CLOCK_STOPPED_STATES, *ENDED_WITHOUT_RESULT)
+# A stop of the clock and the state the dossier is in meanwhile.
+STOP_STATE = {PauseKind.SUPPLEMENT: State.SUPPLEMENT, PauseKind.PAUSE: State.PAUSED}
+
+
+def implied_state(resolved_at, returned_at):
+    """The state the dates say, for a dossier neither stopped nor ended."""
+    if returned_at:
+        return State.RETURNED
+    return State.RESOLVED if resolved_at else State.PROCESSING
+
+
+# --- which step each state allows ---------------------------------------------------------------------
+ALLOWED = {
+    "request_supplement": (State.PROCESSING,),
+    "receive_supplement": (State.SUPPLEMENT,),
+    "pause": (State.PROCESSING,),
+    "resume": (State.PAUSED,),
+    "resolve": (State.PROCESSING,),
+    "return_result": (State.RESOLVED,),
+    "assign": (*OPEN_STATES, State.RESOLVED),
+    "refuse": OPEN_STATES,
+    "withdraw": OPEN_STATES,
+    "correct_date": tuple(State.values),
+}
+
+
+# --- what each event records --------------------------------------------------------------------------
+# The dossier fields an event snapshots before and after the step (the importer's "updated" names its own).
+EVENT_FIELDS = {
+    EventKind.RECEIVED: ("state", "due_at"),
+    EventKind.IMPORTED: ("state", "due_at"),
+    EventKind.SUPPLEMENT_REQUESTED: ("state",),
+    EventKind.PAUSED: ("state",),
+    EventKind.SUPPLEMENT_RECEIVED: ("state", "due_at"),
+    EventKind.RESUMED: ("state", "due_at"),
+    EventKind.RESOLVED: ("state", "resolved_at"),
+    EventKind.RETURNED: ("state", "returned_at"),
+    EventKind.REFUSED: ("state", "ended_at"),
+    EventKind.WITHDRAWN: ("state", "ended_at"),
+    EventKind.OVERDUE: ("overdue_since",),
+}
+
+
+def stamp(value):
+    """A value as an event records it: moments in ISO 8601, Vietnam time; everything else as it is."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
+    return value
+
+
+def snapshot(values, fields):
+    """{field: stamped value} of `values` (a dossier, or a dict of its columns) for the given fields."""
+    get = values.get if isinstance(values, dict) else (lambda name: getattr(values, name))
+    return {name: stamp(get(name)) for name in fields}
+
+
+def payload(kind, before, after):
+    """(before, after) of an event of `kind`: the fields EVENT_FIELDS names, taken from the dossier's two states.
+
+    `before` is None for a first record (a receipt, an import): it has no "before".
+    """
+    fields = EVENT_FIELDS[kind]
+    return ({} if before is None else snapshot(before, fields)), snapshot(after, fields)

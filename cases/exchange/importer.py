@@ -1,0 +1,209 @@
+"""The importer skeleton every exchange import follows:
+
+    importer = DossierImporter(path_or_file, filename, user=request.user, keep_rejected=True)
+    result = importer.validate()          # reads every row once, collects every problem, plans the writes
+    if result.ok or skip_invalid:
+        importer.write()                  # one transaction, bulk writes in batches
+        importer.write_rejected(target)   # the refused rows with a `loi` column
+
+Every problem reads `dòng N: <field>: <what>`; a file with any invalid row writes nothing unless the valid
+rows are asked for.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases.core.formats import number
+
+from .columns import Column, match_columns, value_key
+from .export import write_csv, write_xlsx
+from .reading import FileRefused, as_text, open_sheet, source_name
+
+BATCH = 2000
+PROGRESS_EVERY = 5000
+
+
+@dataclass
+class ImportResult:
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    warnings: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def summary(self):
+        text = (
+            f"Đã đọc {number(self.rows_read)} dòng: thêm mới {number(self.created)}, "
+            f"cập nhật {number(self.updated)}, không đổi {number(self.unchanged)}, "
+            f"bị từ chối {number(self.refused)}."
+        )
+        if not self.written:
+            text += " Chưa ghi gì vào cơ sở dữ liệu."
+        return text
+
+
+# --- the importer skeleton ------------------------------------------------------------------------------------
+class Importer:
+    """Read every row once, collect every problem, plan the writes; `write()` applies the plan atomically."""
+
+    columns = ()
+    rejected_column = "loi"
+
+    def __init__(self, source, filename=None, *, user=None, keep_rejected=False, progress=None):
+        """`progress(rows)` (optional) is called every PROGRESS_EVERY rows read, e.g. to move an upload's bar."""
+        self.source = source
+        self.progress = progress
+        self.filename = Path(source_name(source, filename)).name
+        self.user = user
+        self.keep_rejected = keep_rejected
+        self.result = ImportResult()
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.now = timezone.now()
+        self.records = {}  # line → record of a row that passed its own checks
+        self.problems = {}  # line → [messages]
+        self.raw = {}  # line → the cells as read (only with keep_rejected)
+        self.sheet = None
+        self.present = set()
+        self.validated = False
+
+    # problems
+    def refuse(self, line, column, what):
+        label = column.name if isinstance(column, Column) else column
+        message = f"dòng {line}: {label}: {what}"
+        self.result.errors.append(message)
+        self.problems.setdefault(line, []).append(message.split(": ", 1)[1])
+        self.records.pop(line, None)
+
+    def warn(self, line, column, what):
+        label = column.name if isinstance(column, Column) else column
+        self.result.warnings.append(f"dòng {line}: {label}: {what}")
+
+    def col(self, key):
+        return next(column for column in self.columns if column.key == key)
+
+    # the pass
+    def validate(self):
+        try:
+            self.sheet = open_sheet(self.source, self.filename)
+        except FileRefused as exc:
+            self.result.errors.append(str(exc))
+            return self.result
+        index, warnings, errors = match_columns(self.sheet.headers, self.columns)
+        self.result.warnings += warnings
+        self.result.errors += errors
+        if errors:
+            return self.result
+        self.present = set(index)
+        keys = list(index.items())
+        self.prepare()
+        try:
+            for line, values in self.sheet.rows:
+                self.result.rows_read += 1
+                if self.progress is not None and self.result.rows_read % PROGRESS_EVERY == 0:
+                    self.progress(self.result.rows_read)
+                if self.keep_rejected:
+                    self.raw[line] = values
+                row = {key: values[position] for key, position in keys}
+                record = self.check(line, row)
+                if record is not None and line not in self.problems:
+                    self.records[line] = record
+        except FileRefused as exc:
+            self.result.errors.append(str(exc))
+            return self.result
+        self.finish()
+        self.plan()
+        self.result.refused = len(self.problems)
+        self.validated = True
+        return self.result
+
+    def write(self):
+        """Apply the plan for the valid rows in one transaction. Returns the result."""
+        if not self.validated:
+            raise RuntimeError("validate() first")
+        try:
+            with transaction.atomic():
+                self.save()
+        except IntegrityError as exc:
+            # Someone wrote the same codes between validation and writing: nothing is kept.
+            self.result.errors.append(f"Không ghi được (dữ liệu vừa bị thay đổi ở nơi khác): {exc}")
+            self.result.created = self.result.updated = 0
+            return self.result
+        self.result.written = True
+        return self.result
+
+    # rejected rows, beside the input
+    def rejected_path(self, input_path):
+        path = Path(input_path)
+        suffix = ".xlsx" if self.sheet and self.sheet.kind == "xlsx" else ".csv"
+        return path.with_name(f"{path.stem}.loi{suffix}")
+
+    def write_rejected(self, target):
+        """The refused rows as read, plus a `loi` column with every reason; CSV or XLSX as the input was."""
+        headers = [*self.sheet.headers, self.rejected_column]
+        rows = ([*self.raw[line], "; ".join(reasons)] for line, reasons in sorted(self.problems.items()) if line > 1)
+        if self.sheet.kind == "xlsx":
+            write_xlsx(target, headers, rows, title="Dòng bị từ chối")
+        else:
+            write_csv(target, headers, ([as_text(value) for value in row] for row in rows), self.sheet.delimiter)
+
+    # for subclasses
+    def prepare(self):
+        """Load what the checks need (the catalogue), in a few queries."""
+
+    def check(self, line, row):
+        raise NotImplementedError
+
+    def finish(self):
+        """Checks across rows (duplicates, parents)."""
+
+    def plan(self):
+        raise NotImplementedError
+
+    def save(self):
+        raise NotImplementedError
+
+    # shared checks
+    def text(self, line, row, key, max_length, required=False):
+        value = as_text(row.get(key, ""))
+        if required and not value:
+            self.refuse(line, self.col(key), "bắt buộc, đang để trống")
+        elif len(value) > max_length:
+            self.refuse(line, self.col(key), f"dài {len(value)} ký tự, tối đa {max_length}")
+        return value
+
+    def choice(self, line, row, key, mapping, required=False, shown=""):
+        raw = row.get(key, "")
+        value = as_text(raw)
+        if not value:
+            if required:
+                self.refuse(line, self.col(key), "bắt buộc, đang để trống")
+            return ""
+        found = mapping.get(value_key(value))
+        if found is None:
+            self.refuse(line, self.col(key), f"«{value}» không hợp lệ (dùng {shown})")
+            return ""
+        return found
+
+    def mark_duplicates(self, lines_by_code, column):
+        for code, lines in lines_by_code.items():
+            if len(lines) < 2:
+                continue
+            for line in lines:
+                others = ", ".join(str(other) for other in lines if other != line)
+                self.refuse(line, column, f"{code} trùng với dòng {others}")
+
+
+def choices(pairs):
+    return {value_key(text): value for value, texts in pairs.items() for text in (value, *texts)}

@@ -1,0 +1,160 @@
+"""Reading an exchange file: CSV (UTF-8 with or without BOM; comma, semicolon or tab) or XLSX (first sheet).
+
+Rows come as (line number, cells) where lines are numbered as a spreadsheet numbers its rows (the header is 1).
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import chain
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read (not CSV/XLSX, not UTF-8, no header)."""
+
+
+@dataclass
+class Sheet:
+    headers: list
+    rows: object  # iterator of (line number, list of cell values as long as headers)
+    kind: str  # "csv" or "xlsx"
+    delimiter: str = ","
+
+
+def source_name(source, filename):
+    return str(filename or getattr(source, "name", None) or source)
+
+
+def open_sheet(source, filename=None):
+    """A CSV or XLSX file (a path or a file object; `filename` decides the kind) as headers and rows."""
+    name = source_name(source, filename)
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _open_xlsx(source)
+    if suffix in (".csv", ".txt", ""):
+        return _open_csv(source)
+    if suffix == ".xls":
+        raise FileRefused("Tệp .xls (Excel 97-2003) không đọc được: hãy lưu lại dạng .xlsx hoặc CSV UTF-8.")
+    raise FileRefused(f"Không đọc được tệp {Path(name).name}: chỉ nhận CSV hoặc XLSX.")
+
+
+def read_rows(source, filename=None):
+    """(line number, {header: value}) for every non-blank row; the header is line 1."""
+    sheet = open_sheet(source, filename)
+    for line, values in sheet.rows:
+        yield line, dict(zip(sheet.headers, values, strict=False))
+
+
+def _open_csv(source):
+    owned = isinstance(source, (str, Path))
+    if owned:
+        handle = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 — closed by the row generator
+    elif isinstance(source, io.TextIOBase):
+        handle = source
+    else:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        handle = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    try:
+        first = handle.readline().lstrip("\ufeff")
+    except UnicodeDecodeError:
+        _release(handle, source, owned)
+        raise FileRefused(_NOT_UTF8) from None
+    if not first.strip():
+        _release(handle, source, owned)
+        raise FileRefused("Tệp trống: dòng 1 phải là tiêu đề cột.")
+    # Spreadsheet programs in a Vietnamese locale save with ';' because ',' is the decimal mark.
+    delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
+    reader = csv.reader(chain([first], handle), delimiter=delimiter)
+    headers = [cell.strip() for cell in next(reader)]
+    width = len(headers)
+
+    def rows():
+        try:
+            for line, cells in enumerate(reader, start=2):
+                values = [cell.strip() for cell in cells[:width]]
+                if not any(values):
+                    continue
+                if len(values) < width:
+                    values += [""] * (width - len(values))
+                yield line, values
+        except UnicodeDecodeError:
+            raise FileRefused(_NOT_UTF8) from None
+        finally:
+            _release(handle, source, owned)
+
+    return Sheet(headers, rows(), "csv", delimiter)
+
+
+_NOT_UTF8 = "Tệp CSV không phải mã UTF-8: trong Excel hãy chọn Lưu thành «CSV UTF-8 (Comma delimited)»."
+
+
+def _release(handle, source, owned):
+    if owned:
+        handle.close()
+    elif handle is not source:
+        handle.detach()  # leave the caller's file open
+
+
+def _open_xlsx(source):
+    if hasattr(source, "seek"):
+        source.seek(0)
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or mislabelled file
+        raise FileRefused(f"Không mở được tệp XLSX ({exc.__class__.__name__}).") from None
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    headers = [_xlsx_value(cell) for cell in header or ()]
+    while headers and headers[-1] == "":
+        headers.pop()
+    if not headers:
+        workbook.close()
+        raise FileRefused("Tệp trống: dòng 1 phải là tiêu đề cột.")
+    headers = [str(cell) for cell in headers]
+    width = len(headers)
+
+    def rows():
+        try:
+            for line, cells in enumerate(values, start=2):
+                row = [_xlsx_value(cell) for cell in cells[:width]]
+                if not any(value != "" for value in row):
+                    continue
+                if len(row) < width:
+                    row += [""] * (width - len(row))
+                yield line, row
+        finally:
+            workbook.close()
+
+    return Sheet(headers, rows(), "xlsx")
+
+
+def _xlsx_value(cell):
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, bool):
+        return "1" if cell else "0"
+    if isinstance(cell, float):
+        # A number Excel stored as a float: 912345678.0 → 912345678 (no ".0").
+        return int(cell) if cell.is_integer() else cell
+    if isinstance(cell, datetime):
+        # Excel keeps times as fractions of a day: round away the float noise (08:29:59.9999 → 08:30:00).
+        return (cell + timedelta(microseconds=500_000)).replace(microsecond=0)
+    return cell
+
+
+def as_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    return str(value).strip()

@@ -1,0 +1,206 @@
+"""Dossier files uploaded in the browser: a Job checked for a preview, then imported by the task
+`cases.import_dossiers` (cases/tasks.py).
+
+The parsing and the checks are the command line's (cases.exchange); this module adds the uploader's scope (a row
+for a unit outside it is refused on its line) and the job's stages:
+
+    uploaded → (large files: queued/running, stage "check") → uploaded, checked: the preview
+             → confirmed: queued → running (stage "import") → done | failed
+"""
+
+import tempfile
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from openpyxl import load_workbook
+
+from cases.core import jobs
+from cases.core.formats import number
+from cases.core.models import Job, JobKind, JobState
+from cases.desk import access
+
+from .dossiers import DossierImporter
+from .reading import FileRefused, as_text, open_sheet
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+# Below this many rows the check runs inside the upload request; above, as the task, with a progress bar.
+SYNC_ROWS = 5000
+PREVIEW_ROWS = 20
+# The job keeps this many problem lines; the `loi` file and the count carry all of them.
+KEPT_PROBLEMS = 1000
+KEPT_WARNINGS = 500
+TASK = "cases.import_dossiers"
+CHECK, IMPORT = "check", "import"
+
+
+def jobs_of(user):
+    """The upload jobs a user may see: their own; every one for an administrator."""
+    return Job.objects.filter(access.jobs_q(user), kind=JobKind.IMPORT_DOSSIERS).select_related("owner")
+
+
+# --- the job's stages -----------------------------------------------------------------------------------------------
+def is_checking(job):
+    """Queued or running to check a large file, before the preview."""
+    return job.state in (JobState.QUEUED, JobState.RUNNING) and job.params.get("stage") == CHECK
+
+
+def skip_invalid(job):
+    return bool(job.params.get("skip_invalid"))
+
+
+def rejected_name(job):
+    """Where the refused rows of a job are kept, beside the upload: `<name>.loi.csv` or `.loi.xlsx`."""
+    path = Path(job.file.name)
+    suffix = ".xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else ".csv"
+    return str(path.with_name(f"{path.stem}.loi{suffix}"))
+
+
+def has_rejected_file(job):
+    return (
+        job.state == JobState.DONE and job.result.get("refused", 0) > 0 and default_storage.exists(rejected_name(job))
+    )
+
+
+# --- upload and check ------------------------------------------------------------------------------------------------
+def estimate_rows(handle, name):
+    """Data rows of a file, cheaply: lines of a CSV, the declared size of an XLSX sheet (counted if absent)."""
+    if Path(name).suffix.lower() == ".csv":
+        count, last = 0, b"\n"
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count, last = count + chunk.count(b"\n"), chunk[-1:]
+        return max(count - (last == b"\n"), 0)  # the header is a line; a last line may lack its newline
+    try:
+        workbook = load_workbook(handle, read_only=True)
+    except Exception:  # a damaged file: the check reports it in its own words
+        return 0
+    try:
+        sheet = workbook.worksheets[0]
+        if sheet.max_row:
+            return max(sheet.max_row - 1, 0)
+        return sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
+    finally:
+        workbook.close()
+
+
+def create_job(user, uploaded):
+    """Save the upload as a job (the file under MEDIA_ROOT), check it now or send it to be checked."""
+    job = jobs.create(
+        JobKind.IMPORT_DOSSIERS, user, Path(uploaded.name).name, file=uploaded, state=JobState.UPLOADED,
+        params={"stage": CHECK, "skip_invalid": False},
+    )  # fmt: skip
+    with job.file.open("rb") as handle:
+        job.total = estimate_rows(handle, job.title)
+    job.save(update_fields=["total"])
+    if job.total < SYNC_ROWS:
+        check(job)
+    else:
+        jobs.send(job, TASK)
+    return job
+
+
+def _importer(job, handle, progress=None):
+    return DossierImporter(
+        handle,
+        job.title,
+        user=job.owner,
+        keep_rejected=skip_invalid(job),
+        progress=progress,
+        allowed_units=access.upload_unit_ids(job.owner),
+    )
+
+
+def _store_result(job, result):
+    job.total = job.processed = result.rows_read
+    job.result = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "refused": result.refused,
+        "problems": _kept(result.errors, KEPT_PROBLEMS, "lỗi"),
+        "warnings": _kept(result.warnings, KEPT_WARNINGS, "cảnh báo"),
+    }
+
+
+def _kept(messages, limit, what):
+    """The first messages, and how many more there were (the page shows the first; the loi file has every row)."""
+    if len(messages) <= limit:
+        return list(messages)
+    return [*messages[:limit], f"… và {number(len(messages) - limit)} {what} khác."]
+
+
+def check(job, progress=None):
+    """Validate without writing: the preview's problems, warnings and planned counts. The job waits, "uploaded"."""
+    with job.file.open("rb") as handle:
+        result = _importer(job, handle, progress).validate()
+    _store_result(job, result)
+    job.state = JobState.UPLOADED
+    job.save()
+    return result
+
+
+def preview_rows(job, limit=PREVIEW_ROWS):
+    """The header and the first rows as read (line number, cells), for the preview table."""
+    with job.file.open("rb") as handle:
+        try:
+            sheet = open_sheet(handle, job.title)
+        except FileRefused:
+            return [], []
+        rows = []
+        for line, values in sheet.rows:
+            rows.append((line, [as_text(value) for value in values]))
+            if len(rows) == limit:
+                break
+        sheet.rows.close()  # releases the file
+    return sheet.headers, rows
+
+
+def confirm(job, skip_invalid):
+    job.params = {**job.params, "stage": IMPORT, "skip_invalid": skip_invalid}
+    job.save(update_fields=["params"])
+    jobs.send(job, TASK)
+
+
+def retry(job):
+    """Send a queued job again after the broker could not be reached."""
+    jobs.send(job, TASK)
+
+
+# --- what the task does --------------------------------------------------------------------------------------------
+def work(job):
+    """Check or import, as the job's stage says (the task `cases.import_dossiers` calls this)."""
+    report = jobs.Progress(job)
+    progress = lambda rows: report(rows)  # noqa: E731 — the importer reports rows read
+    if job.params.get("stage") == CHECK:
+        return check(job, progress)
+    return run(job, progress)
+
+
+def run(job, progress=None):
+    """Validate and write. Invalid rows without "skip" write nothing; with it, the refused rows go to the loi file."""
+    with job.file.open("rb") as handle:
+        importer = _importer(job, handle, progress)
+        result = importer.validate()
+        if result.errors and not (skip_invalid(job) and importer.validated):
+            result.created = result.updated = result.unchanged = 0
+            _store_result(job, result)
+            state = JobState.FAILED
+        else:
+            if result.errors:
+                _save_rejected(job, importer)
+            importer.write()
+            _store_result(job, result)
+            state = JobState.DONE if result.written else JobState.FAILED
+    jobs.finish(job, state)
+    return result
+
+
+def _save_rejected(job, importer):
+    name = rejected_name(job)
+    with tempfile.TemporaryFile() as target:
+        importer.write_rejected(target)
+        target.seek(0)
+        if default_storage.exists(name):  # a re-run writes the same rows again
+            default_storage.delete(name)
+        default_storage.save(name, File(target, name=Path(name).name))

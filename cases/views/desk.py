@@ -1,0 +1,324 @@
+"""The desk's pages: Hôm nay, the receipt, the list and its downloads, a dossier and its steps, printed forms.
+
+Every page starts from cases.desk.access; every change is a step of the dossier (cases.desk.steps).
+"""
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.catalogue.calendar import calendar
+from cases.catalogue.models import Procedure
+from cases.catalogue.units import letter_place
+from cases.core.formats import long_datetime
+from cases.core.text import fold
+from cases.desk import access, outcome
+from cases.desk.models import Dossier
+from cases.desk.states import ALLOWED, EventKind, PauseKind
+from cases.desk.steps import ActionRefused
+from cases.exchange.columns import DOSSIER_KEYS
+from cases.exchange.export import dossier_rows, write_xlsx
+from cases.filters import DossierFilter
+from cases.forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, StepForm, SupplementForm
+
+PAGE_SIZE = 50
+TODAY_LIST_SIZE = 10
+SEARCH_LIMIT = 15
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- Hôm nay ----------------------------------------------------------------------------------------
+TODAY_SECTIONS = [
+    # (key, bucket of cases.desk.outcome, tone, what to say when empty)
+    ("overdue", outcome.OVERDUE, "red", "Không có hồ sơ quá hạn."),
+    ("today", outcome.DUE_TODAY, "amber", "Không có hồ sơ đến hạn hôm nay."),
+    ("soon", outcome.DUE_SOON, "green", "Không có hồ sơ đến hạn ngày làm việc tiếp theo."),
+]
+
+
+def deadline_links(h):
+    """{bucket: the dossier list showing exactly that bucket}: the Today page and the header badge link there."""
+    base = reverse("cases:dossier_list")
+    return {bucket: f"{base}?{urlencode({'han': bucket, 'sort': 'due_at'})}" for bucket in outcome.DEADLINE_LABELS}
+
+
+def today(request):
+    """Open dossiers that need attention now: overdue, due today, due by the end of the next working day."""
+    h = outcome.horizons()
+    watched = access.watched_dossiers(request.user)
+    counts = outcome.deadline_counts(watched, h)
+    links = deadline_links(h)
+    conditions = h.conditions()
+    sections = []
+    for key, bucket, tone, empty in TODAY_SECTIONS:
+        shown = []
+        if counts[bucket]:
+            shown = list(
+                watched.filter(outcome.open_q(), conditions[bucket])
+                .select_related("procedure", "unit", "handler")
+                .order_by("due_at", "pk")[:TODAY_LIST_SIZE]
+            )
+        title = outcome.DEADLINE_LABELS[bucket]
+        sections.append(
+            {"key": key, "title": title, "tone": tone, "empty": empty, "count": counts[bucket], "dossiers": shown,
+             "url": links[bucket]}
+        )  # fmt: skip
+    context = {"sections": sections, "now": h.now, "horizons": h, "own_desks": access.watches_desks(request.user)}
+    return render(request, "cases/today.html", context)
+
+
+# --- Tiếp nhận hồ sơ ---------------------------------------------------------------------------------
+def _require_desk(user):
+    if not access.may_receive(user):
+        raise PermissionDenied("Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ.")
+
+
+def receive(request):
+    _require_desk(request.user)
+    form = ReceiveForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dossier = Dossier.receive(
+                unit=form.receiving_unit,
+                procedure=data["procedure"],
+                applicant_name=data["applicant_name"].strip(),
+                by=request.user,
+                code=data["code"],
+                **form.details(),
+            )
+        except ActionRefused as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, f"Đã tiếp nhận hồ sơ {dossier.code}.")
+            return redirect("cases:receipt", code=dossier.code)
+    return render(request, "cases/receive.html", {"form": form})
+
+
+@require_GET
+def procedure_search(request):
+    """Procedures whose code or name contains every word typed, with or without diacritics."""
+    words = fold(request.GET.get("q", "")).split()
+    if not words:
+        return JsonResponse({"results": []})
+    condition = Q()
+    for word in words:
+        condition &= Q(search_name__contains=word)
+    procedures = Procedure.objects.filter(condition, active=True).select_related("field").order_by("code")
+    results = [
+        {
+            "id": procedure.pk,
+            "code": procedure.code,
+            "name": procedure.name,
+            "field": procedure.field.name,
+            "processing_days": procedure.processing_days,
+        }
+        for procedure in procedures[:SEARCH_LIMIT]
+    ]
+    return JsonResponse({"results": results})
+
+
+@require_GET
+def due_preview(request):
+    """The due time a dossier received now would get: shown on the form before it is saved."""
+    try:
+        procedure = Procedure.objects.get(pk=int(request.GET.get("procedure", "")))
+    except (ValueError, Procedure.DoesNotExist):
+        return JsonResponse({"error": "Không tìm thấy thủ tục."}, status=404)
+    now = timezone.now()
+    due_at = calendar().due_at(now, procedure.processing_days, procedure.same_day_cutoff)
+    local_due = timezone.localtime(due_at)
+    return JsonResponse(
+        {
+            "procedure": procedure.pk,
+            "processing_days": procedure.processing_days,
+            "received_at": timezone.localtime(now).isoformat(),
+            "due_at": local_due.isoformat(),
+            "due_at_text": f"{local_due:%H:%M %d/%m/%Y}",
+            "due_at_long": long_datetime(local_due),
+        }
+    )
+
+
+# --- printable forms --------------------------------------------------------------------------------
+def receipt(request, code):
+    """Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    dossier = access.get_dossier_or_404(request.user, code)
+    papers = [line for line in dossier.papers.splitlines() if line.strip()]
+    return render(
+        request, "cases/receipt.html", {"dossier": dossier, "papers": papers, "place": letter_place(dossier.unit)}
+    )
+
+
+def form_02(request, code):
+    """Mẫu 02: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (the latest request)."""
+    dossier = access.get_dossier_or_404(request.user, code)
+    stop = dossier.clock_stops.filter(kind=PauseKind.SUPPLEMENT).select_related("by").order_by("-started_at").first()
+    if stop is None:
+        raise Http404("Hồ sơ chưa có yêu cầu bổ sung")
+    return render(
+        request, "cases/form_02.html", {"dossier": dossier, "stop": stop, "place": letter_place(dossier.unit)}
+    )
+
+
+def form_03(request, code):
+    """Mẫu 03: Phiếu từ chối tiếp nhận, giải quyết hồ sơ."""
+    dossier = access.get_dossier_or_404(request.user, code)
+    event = dossier.events.filter(kind=EventKind.REFUSED).select_related("by").order_by("-at").first()
+    if event is None:
+        raise Http404("Hồ sơ không bị từ chối")
+    return render(
+        request, "cases/form_03.html", {"dossier": dossier, "event": event, "place": letter_place(dossier.unit)}
+    )
+
+
+# --- Danh sách hồ sơ ---------------------------------------------------------------------------------
+def _filtered_dossiers(request):
+    """The list's filterset and queryset: the screen and its downloads show exactly the same dossiers."""
+    base = access.visible_to(request.user).select_related("procedure__field", "unit", "handler")
+    filterset = DossierFilter(request.GET or None, queryset=base, request=request)
+    # A value outside the user's scope (another unit's id) shows nothing, never the unfiltered list.
+    queryset = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+    return filterset, queryset
+
+
+def dossier_list(request):
+    filterset, queryset = _filtered_dossiers(request)
+    page = Paginator(outcome.with_outcome(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
+        "download_query": query.urlencode(),
+        "may_upload": access.may_upload(request.user),
+    }
+    return render(request, "cases/dossier_list.html", context)
+
+
+@require_GET
+def dossier_export(request, fmt):
+    """The list as filtered on screen, in the exchange format's columns: CSV streamed, XLSX through a temp file."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Chỉ tải được CSV hoặc XLSX")
+    _, queryset = _filtered_dossiers(request)
+    name = f"ho-so-{timezone.localdate():%Y%m%d}.{fmt}"
+    rows = dossier_rows(queryset)
+    if fmt == "csv":
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    # openpyxl's write-only mode needs a seekable target for the zip: rows go to a temp file, never to memory.
+    target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it (and the OS deletes it)
+    write_xlsx(target, list(DOSSIER_KEYS), rows, title="Hồ sơ")
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _csv_lines(rows, batch=500):
+    """UTF-8 with a BOM (Excel then shows the Vietnamese letters), a few hundred rows per chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(DOSSIER_KEYS)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if count % batch == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+# --- one dossier and its steps -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Action:
+    label: str
+    form: type
+    method: str  # the step of cases.desk.steps; which states allow it is cases.desk.states.ALLOWED
+    done: str
+    danger: bool = False
+
+    @property
+    def states(self):
+        return ALLOWED[self.method]
+
+
+ACTIONS = {
+    "yeu-cau-bo-sung": Action(
+        "Yêu cầu bổ sung",
+        SupplementForm,
+        "request_supplement",
+        "Đã ghi yêu cầu bổ sung; thời hạn tạm dừng. In Mẫu 02 cho người nộp.",
+    ),
+    "nhan-bo-sung": Action(
+        "Đã nhận hồ sơ bổ sung", StepForm, "receive_supplement", "Đã nhận hồ sơ bổ sung; thời hạn được tính tiếp."
+    ),
+    "tam-dung": Action("Tạm dừng", ReasonForm, "pause", "Đã tạm dừng giải quyết hồ sơ."),
+    "tiep-tuc": Action("Tiếp tục giải quyết", StepForm, "resume", "Đã tiếp tục giải quyết hồ sơ."),
+    "co-ket-qua": Action("Ghi nhận có kết quả", StepForm, "resolve", "Đã ghi nhận có kết quả."),
+    "tra-ket-qua": Action("Trả kết quả", StepForm, "return_result", "Đã trả kết quả cho người nộp."),
+    "phan-cong": Action("Phân công xử lý", AssignForm, "assign", "Đã phân công người xử lý."),
+    "tu-choi": Action("Từ chối", ReasonForm, "refuse", "Đã từ chối hồ sơ. In Mẫu 03 cho người nộp.", danger=True),
+    "rut": Action("Rút hồ sơ", ReasonForm, "withdraw", "Đã ghi nhận người nộp rút hồ sơ.", danger=True),
+    "sua-ngay": Action("Sửa ngày", CorrectDateForm, "correct_date", "Đã sửa ngày; giá trị cũ được lưu."),
+}
+
+
+def _render_detail(request, dossier, bound=None, status=200):
+    can_change = access.changeable_by(request.user).filter(pk=dossier.pk).exists()
+    actions = []
+    if can_change:
+        for slug, action in ACTIONS.items():
+            if dossier.state not in action.states:
+                continue
+            form = bound[1] if bound and bound[0] == slug else action.form(dossier=dossier, prefix=slug)
+            actions.append({"slug": slug, "action": action, "form": form})
+    context = {
+        "dossier": dossier,
+        "outcome": outcome.outcome_of(dossier),
+        "events": dossier.events.select_related("by"),
+        "stops": dossier.clock_stops.select_related("by"),
+        "actions": actions,
+        "can_change": can_change,
+        "has_supplement": dossier.clock_stops.filter(kind=PauseKind.SUPPLEMENT).exists(),
+    }
+    return render(request, "cases/dossier_detail.html", context, status=status)
+
+
+def dossier_detail(request, code):
+    return _render_detail(request, access.get_dossier_or_404(request.user, code))
+
+
+@require_POST
+def dossier_action(request, code, action):
+    # The dossier first: outside the user's desks it does not exist, whatever the action.
+    dossier = access.get_dossier_or_404(request.user, code, for_change=True)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("Không có thao tác này")
+    form = spec.form(request.POST, dossier=dossier, prefix=action)
+    if not form.is_valid():
+        messages.error(request, f"{spec.label}: vui lòng sửa các ô được đánh dấu.")
+        return _render_detail(request, dossier, bound=(action, form), status=400)
+    try:
+        getattr(dossier, spec.method)(by=request.user, **form.arguments())
+    except ActionRefused as refused:
+        for message in refused.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, spec.done)
+    return redirect("cases:dossier_detail", code=dossier.code)

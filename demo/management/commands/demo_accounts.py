@@ -1,0 +1,87 @@
+"""python manage.py demo_accounts: one demo login per role (idempotent)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from cases.catalogue.models import Unit
+from cases.core.formats import number
+from cases.desk.models import Dossier, Membership
+from cases.desk.states import Role
+
+DEMO_PASSWORD = "motcua@2026"
+
+# username, unit code (None: no unit), role (None: superuser only), family and middle name, given name.
+# Django shows get_full_name() as "first last", so first_name holds "họ và tên đệm" and last_name "tên":
+# the receipt then reads "Giàng A Sử", in Vietnamese order.
+ACCOUNTS = (
+    ("motcua.puhong", "DBD-PH", Role.DESK, "Giàng A", "Sử"),
+    ("motcua.keolom", "DBD-KL", Role.DESK, "Vàng Thị", "Mai"),
+    ("vanphong.dbd", "DBD", Role.OFFICE, "Nguyễn Văn", "Thắng"),
+    ("noivu.dbd", "DBD", Role.HOME_AFFAIRS, "Lò Thị", "Hương"),
+    ("quantri", None, None, "Trần Minh", "Đức"),
+)
+
+
+class Command(BaseCommand):
+    help = "Tạo (hoặc cập nhật) các tài khoản trình diễn, mỗi vai trò một tài khoản, cùng mật khẩu trình diễn."
+
+    def handle(self, *args, **options):
+        codes = sorted({code for _, code, *_ in ACCOUNTS if code})
+        units = {unit.code: unit for unit in Unit.objects.filter(code__in=codes)}
+        missing = [code for code in codes if code not in units]
+        if missing:
+            raise CommandError(f"Chưa có đơn vị {', '.join(missing)}. Hãy chạy «python manage.py load_fixtures» trước.")
+        users = get_user_model()
+        rows = []
+        # One hash for all (the password is printed anyway); hashing is the slow part of this command.
+        password_hash = make_password(DEMO_PASSWORD)
+        with transaction.atomic():
+            for username, code, role, family, given in ACCOUNTS:
+                user, created = users.objects.get_or_create(username=username)
+                user.first_name, user.last_name = family, given
+                user.is_active = True
+                user.is_staff = user.is_superuser = role is None
+                user.password = password_hash
+                user.save()
+                unit = units.get(code)
+                if unit is not None:
+                    Membership.objects.get_or_create(user=user, unit=unit, role=role)
+                rows.append((username, role.label if role else "Quản trị hệ thống (superuser)", unit, created))
+            assigned = self._give_unassigned_dossiers()
+
+        self.stdout.write(self.style.WARNING(
+            f"CẢNH BÁO: đây là các tài khoản TRÌNH DIỄN, dùng chung mật khẩu «{DEMO_PASSWORD}». "
+            "Không dùng trên máy chủ thật; hãy xóa hoặc đổi mật khẩu trước khi đưa vào sử dụng."
+        ))  # fmt: skip
+        header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
+        table = [header] + [
+            (username, DEMO_PASSWORD, label, f"{unit.name} ({unit.code})" if unit else "—")
+            for username, label, unit, _ in rows
+        ]
+        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+        for index, row in enumerate(table):
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+            if index == 0:
+                self.stdout.write("  ".join("-" * width for width in widths))
+        created = sum(1 for *_, was_created in rows if was_created)
+        self.stdout.write(f"Tạo mới {created} tài khoản, cập nhật {len(rows) - created} tài khoản.")
+        for username, unit, count in assigned:
+            self.stdout.write(f"Giao {number(count)} hồ sơ chưa có người xử lý của {unit.name} cho {username}.")
+
+    @staticmethod
+    def _give_unassigned_dossiers():
+        """Demo dossiers seeded before these accounts existed get a desk officer, so per-official figures show."""
+        assigned = []
+        for username, code, role, *_ in ACCOUNTS:
+            if role != Role.DESK:
+                continue
+            user = get_user_model().objects.get(username=username)
+            unit = Unit.objects.get(code=code)
+            unit_dossiers = Dossier.objects.filter(unit=unit)
+            count = unit_dossiers.filter(handler__isnull=True).update(handler=user)
+            unit_dossiers.filter(received_by__isnull=True).update(received_by=user)
+            if count:
+                assigned.append((username, unit, count))
+        return assigned

@@ -1,0 +1,27 @@
+"""`tally --format json` (EXCHANGE_FORMAT.md): the figures of a scope and a period for other tools."""
+
+import json
+
+from reports.figures import wording
+
+
+def as_json(result):
+    """The machine-readable form of EXCHANGE_FORMAT.md (`tally --format json`)."""
+    scope = result.scope
+    document = {
+        "period": {"from": result.period.start.isoformat(), "to": result.period.end.isoformat()},
+        "scope": {"code": scope.code, "name": scope.name} if scope else {"code": None, "name": "Toàn hệ thống"},
+        "totals": result.totals.as_dict(),
+        "units": [
+            {
+                "code": row.unit.code,
+                "name": row.unit.name,
+                "level": row.unit.level,
+                "parent": row.unit.parent.code if row.unit.parent_id else None,
+                **row.counters.as_dict(),
+            }
+            for row in result.units
+        ],
+        "text": wording.text(result),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

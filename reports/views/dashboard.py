@@ -1,0 +1,176 @@
+"""The office's dashboard, its downloads and the weekly report. Figures come from reports.figures only."""
+
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from cases.catalogue.models import Level
+from cases.desk import access
+from cases.followup.apologies import apology_counts
+from reports.documents import docx, xlsx
+from reports.documents.tally_json import as_json
+from reports.figures import periods, wording
+from reports.figures.counters import COUNTER_NAMES
+from reports.figures.tally import online_groups, tally
+from reports.figures.trend import trend
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _scope(request):
+    return access.report_scope(request.user, request.GET.get("don_vi"))
+
+
+def _period(request):
+    try:
+        return periods.from_params(request.GET, timezone.localdate()), None
+    except periods.PeriodError as error:
+        return periods.from_params({}, timezone.localdate()), str(error)
+
+
+def _scoped_tally(request):
+    scope, visible = _scope(request)
+    period, error = _period(request)
+    return tally(period, scope=scope, allowed_units=visible), visible, error
+
+
+def _list_links(period, unit, subtree=False):
+    """{counter: the dossier list behind that number, its filters preset} for one unit (or the scope's total)."""
+    params = {"ky_tu": f"{period.start:%d/%m/%Y}", "ky_den": f"{period.end:%d/%m/%Y}"}
+    if unit is not None:
+        params["trong_don_vi" if subtree else "unit"] = unit.pk
+    base = f"{reverse('cases:dossier_list')}?{urlencode(params)}"
+    return {name: f"{base}&so_lieu={name}" for name in COUNTER_NAMES}
+
+
+def _rows(result, rows):
+    return [{"unit": row.unit, "counters": row.counters, "links": _list_links(result.period, row.unit)} for row in rows]
+
+
+def _apology_rows(result, apologies):
+    """Per unit with late or overdue dossiers: how many got an apology letter (seed 004), in the tally's order."""
+    rows = []
+    for row in result.units:
+        late, with_apology = apologies.get(row.unit.pk, (0, 0))
+        if late:
+            rows.append({"unit": row.unit, "late": late, "apologised": with_apology, "missing": late - with_apology})
+    return rows
+
+
+def dashboard(request):
+    result, visible, error = _scoped_tally(request)
+    period = result.period
+    offices = [row for row in result.units if row.unit.level != Level.COMMUNE]
+    communes = [row for row in result.units if row.unit.level == Level.COMMUNE]
+    points = trend(
+        periods.month(period.end.year, period.end.month),
+        scope=result.scope,
+        units=[row.unit.pk for row in result.units],
+        known=result.live_totals,
+    )
+    chart = {
+        "labels": [f"{p.month:%m/%Y}" for p in points],
+        "received": [p.received for p in points],
+        "resolved": [p.resolved for p in points],
+        "on_time_rate": [p.on_time_rate for p in points],
+        "online_rate": [p.online_rate for p in points],
+    }
+    query = request.GET.urlencode()
+    apologies = apology_counts(
+        period,
+        [row.unit.pk for row in result.units],
+        owed={row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units},
+    )
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "result": result,
+            "period": period,
+            "period_error": error,
+            "offices": _rows(result, offices),
+            "communes": _rows(result, communes),
+            "fields": result.fields,
+            "total_links": _list_links(period, result.scope, subtree=True),
+            "chart": chart,
+            "late_units": wording.late_units(result),
+            "online_groups": online_groups(result),
+            "apology_rows": _apology_rows(result, apologies),
+            "paragraphs": wording.paragraphs(result),
+            "scopes": visible.order_by("path"),
+            "query": query,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
+            "months": range(1, 13),
+        },
+    )
+
+
+def download(request, fmt):
+    result, _, _ = _scoped_tally(request)
+    scope_code = result.scope.code if result.scope else "toan-he-thong"
+    name = f"so-lieu-{scope_code}-{result.period.start:%Y%m%d}-{result.period.end:%Y%m%d}"
+    if fmt == "xlsx":
+        response = HttpResponse(content_type=XLSX)
+        xlsx.workbook(result).save(response)
+    elif fmt == "docx":
+        response = HttpResponse(content_type=DOCX)
+        docx.letter(result).save(response)
+    elif fmt == "json":
+        response = HttpResponse(as_json(result), content_type="application/json; charset=utf-8")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def weekly(request):
+    """Seed 002's Friday report: the week just ended and the year to date, side by side."""
+    scope, _ = _scope(request)
+    try:
+        day = periods.parse_day(request.GET["ngay"]) if request.GET.get("ngay") else timezone.localdate()
+    except periods.PeriodError:
+        day = timezone.localdate()
+    visible = access.visible_units(request.user)
+    week = tally(periods.week_ending(day), scope=scope, allowed_units=visible, by_field=False)
+    to_date = tally(periods.year_to_date(day), scope=scope, allowed_units=visible, by_field=False)
+    return render(
+        request,
+        "reports/weekly.html",
+        {
+            "scope": scope,
+            "day": day,
+            "week": week,
+            "to_date": to_date,
+            "rows": [
+                {"unit": w.unit, "week": w.counters, "to_date": y.counters}
+                for w, y in zip(week.units, to_date.units, strict=True)
+            ],
+            "week_text": wording.paragraphs(week),
+        },
+    )
+
+
+def trend_json(request):
+    """The chart's data on its own, for other tools."""
+    result, _, _ = _scoped_tally(request)
+    points = trend(
+        periods.month(result.period.end.year, result.period.end.month),
+        scope=result.scope,
+        allowed_units=access.visible_units(request.user),
+    )
+    data = [
+        {
+            "month": p.month.isoformat(),
+            "received": p.received,
+            "resolved": p.resolved,
+            "on_time_rate": p.on_time_rate,
+            "online_rate": p.online_rate,
+        }
+        for p in points
+    ]
+    return HttpResponse(json.dumps(data), content_type="application/json")

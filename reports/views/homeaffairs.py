@@ -1,0 +1,104 @@
+"""Nội vụ's downloads: Biểu II.06a and the appraisal workbook for a scope and a period.
+
+A small scope is built and streamed at once; a large one is built by the Celery task reports.build_workbook while a
+page shows its progress, then downloaded by the user who asked for it (and nobody else).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from cases.core.models import Job, JobKind, JobState
+from cases.desk import access
+from cases.followup import appraisal, homeaffairs
+from reports.figures import periods
+from reports.figures.counters import report_units
+
+from .dashboard import XLSX
+
+# A job nobody has picked up by then means no worker is running: say so instead of polling forever in silence.
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def _scope(user, code):
+    return access.report_scope(user, code)
+
+
+def _check_role(user):
+    if not access.may_read_homeaffairs(user):
+        raise PermissionDenied("Trang này dành cho Phòng/Sở Nội vụ, Văn phòng và quản trị hệ thống.")
+
+
+def index(request):
+    params = request.POST if request.method == "POST" else request.GET
+    scope, visible = _scope(request.user, params.get("don_vi"))
+    _check_role(request.user)
+    today = timezone.localdate()
+    error = None
+    try:
+        period = periods.from_params(params, today)
+        period.up_to(today)  # a period that has not begun has no figures
+    except periods.PeriodError as exc:
+        period, error = periods.from_params({}, today), str(exc)
+    kind = params.get("bieu")
+    if request.method == "POST" and error is None:
+        if kind not in homeaffairs.KINDS:
+            raise Http404
+        if report_units(scope, visible).count() > settings.APPRAISAL_ASYNC_UNITS:
+            job = homeaffairs.start_job(kind, request.user, scope, period)
+            return redirect("reports:homeaffairs_job", job_id=job.uid)
+        book = homeaffairs.build_kind(kind, period, scope, visible)
+        response = HttpResponse(content_type=XLSX)
+        book.save(response)
+        response["Content-Disposition"] = f'attachment; filename="{homeaffairs.file_name(kind, scope, period)}"'
+        return response
+    return render(
+        request,
+        "reports/homeaffairs.html",
+        {
+            "scope": scope,
+            "scopes": visible.order_by("path"),
+            "period": period,
+            "period_error": error,
+            "kinds": homeaffairs.KINDS,
+            "rule_lines": appraisal.rule_lines(),
+            "years": range(today.year, today.year - 6, -1),
+            "months": range(1, 13),
+            "async_units": settings.APPRAISAL_ASYNC_UNITS,
+        },
+        status=400 if error and request.method == "POST" else 200,
+    )
+
+
+def _own_job(request, job_id):
+    """The job, only for the user who asked for it: anyone else gets 404."""
+    _check_role(request.user)
+    job = Job.objects.filter(uid=job_id, kind=JobKind.WORKBOOK, owner=request.user).first()
+    if job is None:
+        raise Http404("Không có yêu cầu này.")
+    return job
+
+
+def job(request, job_id):
+    found = _own_job(request, job_id)
+    stalled = found.state == JobState.QUEUED and timezone.now() - found.created_at > STALLED_AFTER
+    response = render(request, "reports/homeaffairs_job.html", {"job": found, "stalled": stalled})
+    if not found.finished:
+        response["Refresh"] = "3"  # the browser asks again in 3 s; no script needed on offline intranets
+    return response
+
+
+def job_file(request, job_id):
+    found = _own_job(request, job_id)
+    if found.state != JobState.DONE:
+        raise Http404("Tệp chưa sẵn sàng.")
+    try:
+        handle = default_storage.open(found.output, "rb")
+    except FileNotFoundError:
+        raise Http404("Tệp không còn trên máy chủ; hãy tạo lại.") from None
+    return FileResponse(handle, as_attachment=True, filename=found.params["filename"], content_type=XLSX)
