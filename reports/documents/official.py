@@ -61,12 +61,6 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
-def figure(counters, name):
-    if name == "received_direct_or_postal":
-        return counters.received_direct + counters.received_postal
-    return getattr(counters, name)
-
-
 def column(position):
     """The letter of the column holding FIGURES[position]."""
     return get_column_letter(FIRST_FIGURE_COLUMN + position)
@@ -149,7 +143,7 @@ def _figure_row(sheet, row, number, name, counters, bold=False):
             parts = "+".join(f"{column(p)}{row}" for p in ROW_TOTALS[position])
             cells.append((FIRST_FIGURE_COLUMN + position, f"={parts}"))
         else:
-            cells.append((FIRST_FIGURE_COLUMN + position, figure(counters, name_)))
+            cells.append((FIRST_FIGURE_COLUMN + position, getattr(counters, name_)))
     for col, value in cells:
         cell = sheet.cell(row=row, column=col, value=value)
         cell.font, cell.border = font, BOX

@@ -31,11 +31,6 @@ def rate_class(value, target):
     return "rate-ok" if value >= target else "rate-bad"
 
 
-@register.filter
-def direct_or_postal(counters):
-    return counters.received_direct + counters.received_postal
-
-
 # The cells of a figures row, in the order of the header (reports/_figures_head.html): (counter, "bad" when > 0).
 ROW_CELLS = [
     ("received_total", False), ("received_online", False), ("received_direct_or_postal", False),
@@ -55,7 +50,7 @@ def figure_cells(context, counters, links=None):
     links = links or {}
     cells = []
     for name, bad_when_positive in ROW_CELLS:
-        value = direct_or_postal(counters) if name == "received_direct_or_postal" else getattr(counters, name)
+        value = getattr(counters, name)
         shown = number_format(value, force_grouping=True)
         url = links.get(name)
         content = f'<a href="{escape(url)}">{shown}</a>' if value and url else shown

@@ -17,7 +17,7 @@ FIGURE_COLUMNS = "CDEFGHIJKLM"
 
 
 def figures_of(counters):
-    return [official.figure(counters, name) for name in official.FIGURES]
+    return [getattr(counters, name) for name in official.FIGURES]
 
 
 def cell_value(sheet, ref):
