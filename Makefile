@@ -38,7 +38,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -27,10 +27,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from reports.tally import live_figures, report_units  # noqa: E402
 
 from cases.models import Membership, Role, Unit  # noqa: E402
-from reports import periods  # noqa: E402
+from reports.figures import periods  # noqa: E402
+from reports.figures.counters import live_figures, report_units  # noqa: E402
 from reports.models import Freeze  # noqa: E402
 
 

@@ -41,14 +41,16 @@ class DeskBadge:
 
     @cached_property
     def horizons(self):
-        return outcome.horizons()
+        counted = getattr(self.request, "deadline_counts", None)
+        return counted[0] if counted else outcome.horizons()
 
     @cached_property
     def counts(self):
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        counts = outcome.deadline_counts(access.watched_dossiers(user), self.horizons)
+        counted = getattr(self.request, "deadline_counts", None)  # the Today page counted them already
+        counts = counted[1] if counted else outcome.deadline_counts(access.watched_dossiers(user), self.horizons)
         return {"overdue": counts[outcome.OVERDUE], "due_today": counts[outcome.DUE_TODAY],
                 "due_tomorrow": counts[outcome.DUE_SOON]}  # fmt: skip
 

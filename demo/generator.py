@@ -9,8 +9,6 @@ bulk_create elsewhere, in batches, inside one transaction.
 """
 
 import heapq
-import io
-import json
 import math
 import random
 import time
@@ -22,12 +20,16 @@ from datetime import time as clock
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
 
 from cases.catalogue.calendar import calendar as load_calendar
 from cases.catalogue.models import Level, OnlineLevel, Procedure, Unit, UnitKind
+from cases.core.copy import bulk_insert
+from cases.core.formats import number, percent
 from cases.core.text import fold
 from cases.desk.models import ClockStop, Dossier, DossierEvent, Membership
-from cases.desk.states import Channel, PauseKind, Role, State
+from cases.desk.states import EVENT_FIELDS, Channel, EventKind, PauseKind, Role, State, payload
+from reports.figures.counters import rate
 
 # --- people and places ------------------------------------------------------------------------------
 KINH_FAMILY = (
@@ -231,14 +233,8 @@ class Summary:
         return self.early_or_on_time + self.late
 
 
-def number(value, decimals=0):
-    """1.234,5: Vietnamese digit grouping."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
 def _pct(part, whole):
-    return f"{number(100 * part / whole, 2)}%" if whole else "—"
+    return percent(rate(part, whole))
 
 
 def summary_text(s):
@@ -630,7 +626,8 @@ class Generator:
             "papers_digitized": rng.random() < p.papers_digitized, "result_digitized": False,
             "created_at": received_at, "updated_at": received_at,
         }  # fmt: skip
-        events = [("received", received_at, receiver, {}, {"due_at": self._stamp(due)}, "")]
+        events = []
+        _step(row, events, EventKind.RECEIVED, received_at, receiver)
         stops = []
         total = max(wc.working_seconds_between(received_at, due), 60)
         start = received_at
@@ -651,29 +648,26 @@ class Generator:
                 stop = {"dossier_id": pk, "kind": kind, "started_at": stopped, "ended_at": None, "reason": reason,
                         "missing_papers": missing, "working_seconds": None, "by_id": handler}  # fmt: skip
                 stops.append(stop)
-                requested = "supplement_requested" if kind == PauseKind.SUPPLEMENT else "paused"
-                events.append((requested, stopped, handler, {"state": State.PROCESSING}, {"state": kind},
-                               missing or reason))  # fmt: skip
+                requested = EventKind.SUPPLEMENT_REQUESTED if kind == PauseKind.SUPPLEMENT else EventKind.PAUSED
+                _step(row, events, requested, stopped, handler, missing or reason, state=kind, clock_stopped_at=stopped)
                 if kind == PauseKind.SUPPLEMENT and rng.random() < 0.12:
                     # The papers never came: after the time given the dossier is refused.
                     lapsed = add(stopped, wds * rng.randint(10, 25))
                     if lapsed < as_of:
-                        row["state"] = kind
                         return self._end(row, events, stops, State.REFUSED, lapsed, handler, LAPSED_SUPPLEMENT)
-                    return self._stopped(row, events, stops, kind, stopped)
+                    return _finished(row, events, stops)
                 resumed = add(stopped, wds * rng.uniform(0.3, rng.choice((2, 5, 10))))
                 if resumed >= as_of:
-                    return self._stopped(row, events, stops, kind, stopped)
+                    return _finished(row, events, stops)
                 new_due = wc.due_after_stop(
                     due, stopped, resumed, received_at, days, same_day_cutoff=procedure.same_day_cutoff
                 )
                 stop["ended_at"] = resumed
                 stop["working_seconds"] = wc.working_seconds_between(stopped, resumed)
-                restarted = "supplement_received" if kind == PauseKind.SUPPLEMENT else "resumed"
-                events.append((restarted, resumed, handler,
-                               {"state": kind, "due_at": self._stamp(due)},
-                               {"state": State.PROCESSING, "due_at": self._stamp(new_due)}, ""))  # fmt: skip
-                row["due_at"] = due = new_due
+                restarted = EventKind.SUPPLEMENT_RECEIVED if kind == PauseKind.SUPPLEMENT else EventKind.RESUMED
+                _step(row, events, restarted, resumed, handler, state=State.PROCESSING, due_at=new_due,
+                      clock_stopped_at=None)  # fmt: skip
+                due = new_due
                 start = resumed
         # The result: on time for most, late for the unit's share, some late ones left hanging.
         if rng.random() < p.on_time:
@@ -688,14 +682,11 @@ class Generator:
                 delay = wds * (1 + rng.random() * rng.choice((1, 2, 4, 8)))
             resolved = add(due, delay)
         if due < as_of and resolved > due:
-            row["overdue_since"] = due
-            events.append(("overdue", due, None, {"overdue_since": None}, {"overdue_since": self._stamp(due)}, ""))
+            _step(row, events, EventKind.OVERDUE, due, None, overdue_since=due)
         if resolved >= as_of:
-            row["updated_at"] = max(e[1] for e in events)
-            return row, events, stops
-        row.update(state=State.RESOLVED, resolved_at=resolved, result_digitized=rng.random() < p.result_digitized)
-        events.append(("resolved", resolved, handler, {"state": State.PROCESSING, "resolved_at": None},
-                       {"state": State.RESOLVED, "resolved_at": self._stamp(resolved)}, ""))  # fmt: skip
+            return _finished(row, events, stops)
+        row["result_digitized"] = rng.random() < p.result_digitized
+        _step(row, events, EventKind.RESOLVED, resolved, handler, state=State.RESOLVED, resolved_at=resolved)
         if rng.random() < p.returned:
             if channel == Channel.ONLINE and rng.random() < 0.5:
                 returned = resolved + timedelta(seconds=rng.randint(60, 5400))  # sent back electronically
@@ -703,30 +694,17 @@ class Generator:
                 wait = wds * rng.random() ** 2 * (6 if channel == Channel.POSTAL else 3)
                 returned = add(resolved, wait)
             if returned < as_of:
-                row.update(state=State.RETURNED, returned_at=returned)
-                events.append(("returned", returned, receiver, {"state": State.RESOLVED, "returned_at": None},
-                               {"state": State.RETURNED, "returned_at": self._stamp(returned)}, ""))  # fmt: skip
-        row["updated_at"] = max(e[1] for e in events)
-        return row, events, stops
+                _step(row, events, EventKind.RETURNED, returned, receiver, state=State.RETURNED, returned_at=returned)
+        return _finished(row, events, stops)
 
     def _end(self, row, events, stops, state, at, by, reason):
-        before = {"state": row["state"], "ended_at": None}
-        row.update(state=state, ended_at=at, clock_stopped_at=None, updated_at=at)
         for stop in stops:
             if stop["ended_at"] is None:
                 stop["ended_at"] = at
                 stop["working_seconds"] = self.wc.working_seconds_between(stop["started_at"], at)
-        kind = "refused" if state == State.REFUSED else "withdrawn"
-        events.append((kind, at, by, before, {"state": state, "ended_at": self._stamp(at)}, reason))
-        return row, events, stops
-
-    @staticmethod
-    def _stopped(row, events, stops, kind, at):
-        row.update(state=kind, clock_stopped_at=at, updated_at=at)
-        return row, events, stops
-
-    def _stamp(self, moment):
-        return moment.astimezone(self.tz).isoformat() if moment else None
+        kind = EventKind.REFUSED if state == State.REFUSED else EventKind.WITHDRAWN
+        _step(row, events, kind, at, by, reason, state=state, ended_at=at, clock_stopped_at=None)
+        return _finished(row, events, stops)
 
     # --- writing ------------------------------------------------------------------------------------------------
     def run(self, if_empty=False):
@@ -741,7 +719,7 @@ class Generator:
                 "Không có đơn vị nào tiếp nhận hồ sơ trong khoảng thời gian này (hoặc chưa có thủ tục)."
             )
         shares = self.allocate(self.count, profiles)
-        writer = (_CopyWriter if self.method == "copy" else _BulkWriter)(self.batch_size)
+        writer = _Writer(self.batch_size, self.method)
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Ids are handed out here (events point at them), so nobody else may insert dossiers meanwhile.
@@ -801,164 +779,57 @@ class Generator:
             s.open_overdue += 1
 
 
+def _step(row, events, kind, at, by, reason="", **changes):
+    """One step of a demo dossier's life: its columns change and its event records them as the desk would
+    (cases/desk/states.payload: the same fields, the same writing)."""
+    first = kind in (EventKind.RECEIVED, EventKind.IMPORTED)
+    before = None if first else {name: row[name] for name in EVENT_FIELDS[kind]}
+    row.update(changes)
+    old, new = payload(kind, before, row)
+    events.append((kind, at, by, old, new, reason))
+
+
+def _finished(row, events, stops):
+    row["updated_at"] = max(event[1] for event in events)
+    return row, events, stops
+
+
 def _event_row(dossier_id, event):
     kind, at, by, before, after, reason = event
     return {"dossier_id": dossier_id, "kind": kind, "at": at, "recorded_at": at, "by_id": by, "before": before,
             "after": after, "reason": reason}  # fmt: skip
 
 
-class _BulkWriter:
-    """Portable: bulk_create in batches (SQLite, and PostgreSQL for comparison)."""
+class _Writer:
+    """Rows in batches through the portal's one bulk writer (cases/core/copy.py): COPY on PostgreSQL,
+    bulk_create elsewhere (or where `method` says so, for comparison)."""
 
-    def __init__(self, batch_size):
+    def __init__(self, batch_size, method):
         self.batch_size = batch_size
+        self.use_copy = method == "copy"
         self.dossiers, self.events, self.stops = [], [], []
 
     def add(self, row, events, stops):
-        self.dossiers.append(Dossier(**row))
-        self.events.extend(DossierEvent(**_event_row(row["id"], e)) for e in sorted(events, key=lambda e: e[1]))
-        self.stops.extend(ClockStop(**s) for s in stops)
+        self.dossiers.append(row)
+        self.events.extend(_event_row(row["id"], e) for e in sorted(events, key=lambda e: e[1]))
+        self.stops.extend(stops)
         if len(self.dossiers) >= self.batch_size:
             self.flush()
 
     def flush(self):
-        Dossier.objects.bulk_create(self.dossiers, batch_size=self.batch_size)
-        DossierEvent.objects.bulk_create(self.events, batch_size=self.batch_size)
-        ClockStop.objects.bulk_create(self.stops, batch_size=self.batch_size)
+        now = timezone.now()
+        for model, rows in ((Dossier, self.dossiers), (DossierEvent, self.events), (ClockStop, self.stops)):
+            if rows:
+                bulk_insert(model, rows, now, need_ids=False, use_copy=self.use_copy)
         self.dossiers, self.events, self.stops = [], [], []
 
     def finish(self, first_id, last_id):
-        # auto_now fields were set to now by bulk_create; a dossier was created when received, changed at its last step.
-        last_step = DossierEvent.objects.filter(dossier=OuterRef("pk")).order_by("-at").values("at")[:1]
-        Dossier.objects.filter(id__range=(first_id, last_id)).update(
-            created_at=F("received_at"), updated_at=Subquery(last_step)
-        )
-        _reset_sequences()
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-NULL = "\\N"
-
-
-def _text(value):
-    """A text value for COPY's text format (escaped only when it has to be)."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_COPY_ESCAPES)
-    return value
-
-
-def _copy_value(value):
-    if value is None:
-        return NULL
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return _text(json.dumps(value, ensure_ascii=False))
-    if isinstance(value, int | float):
-        return str(value)
-    return _text(str(value))
-
-
-def _json(values):
-    """The event's before/after: flat dicts of short codes and timestamps, written without json.dumps' overhead."""
-    if all(v is None or (isinstance(v, str) and '"' not in v and "\\" not in v) for v in values.values()):
-        return "{" + ", ".join(f'"{k}": ' + ("null" if v is None else f'"{v}"') for k, v in values.items()) + "}"
-    return _text(json.dumps(values, ensure_ascii=False))
-
-
-def _ts(moment):
-    return NULL if moment is None else moment.isoformat()
-
-
-def _id(value):
-    return NULL if value is None else str(value)
-
-
-DOSSIER_COLUMNS = (
-    "id", "code", "procedure_id", "unit_id", "applicant_name", "applicant_phone", "applicant_address", "channel",
-    "papers", "processing_days", "received_at", "due_at", "due_at_given", "resolved_at", "returned_at", "ended_at",
-    "state", "clock_stopped_at", "overdue_since", "received_by_id", "handler_id", "papers_digitized",
-    "result_digitized", "created_at", "updated_at",
-)  # fmt: skip
-EVENT_COLUMNS = ("dossier_id", "kind", "at", "recorded_at", "by_id", "before", "after", "reason")
-STOP_COLUMNS = ("dossier_id", "kind", "started_at", "ended_at", "reason", "missing_papers", "working_seconds", "by_id")
-
-
-def _dossier_line(r):
-    return "\t".join((
-        str(r["id"]), _text(r["code"]), str(r["procedure_id"]), str(r["unit_id"]), _text(r["applicant_name"]),
-        r["applicant_phone"], _text(r["applicant_address"]), r["channel"], r["papers"], str(r["processing_days"]),
-        r["received_at"].isoformat(), r["due_at"].isoformat(), "f", _ts(r["resolved_at"]), _ts(r["returned_at"]),
-        _ts(r["ended_at"]), r["state"], _ts(r["clock_stopped_at"]), _ts(r["overdue_since"]), _id(r["received_by_id"]),
-        _id(r["handler_id"]), "t" if r["papers_digitized"] else "f", "t" if r["result_digitized"] else "f",
-        r["created_at"].isoformat(), r["updated_at"].isoformat(),
-    ))  # fmt: skip
-
-
-def _event_line(dossier_id, event):
-    kind, at, by, before, after, reason = event
-    stamp = at.isoformat()
-    return f"{dossier_id}\t{kind}\t{stamp}\t{stamp}\t{_id(by)}\t{_json(before)}\t{_json(after)}\t{_text(reason)}"
-
-
-def _stop_line(s):
-    return "\t".join((
-        str(s["dossier_id"]), s["kind"], s["started_at"].isoformat(), _ts(s["ended_at"]), _text(s["reason"]),
-        _text(s["missing_papers"]), _id(s["working_seconds"]), _id(s["by_id"]),
-    ))  # fmt: skip
-
-
-class _CopyWriter:
-    """PostgreSQL: COPY FROM STDIN (psycopg2's copy_expert), the fastest way in; lines formatted by hand."""
-
-    def __init__(self, batch_size):
-        self.batch_size = batch_size
-        self.tables = [
-            self._layout(Dossier, DOSSIER_COLUMNS),
-            self._layout(DossierEvent, EVENT_COLUMNS),
-            self._layout(ClockStop, STOP_COLUMNS),
-        ]
-        self.buffers = [[], [], []]
-        self.pending = 0
-
-    @staticmethod
-    def _layout(model, known):
-        """COPY statement and the constant tail for columns this generator does not know (their model default)."""
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        missing = [name for name in known if name not in fields]
-        if missing:
-            raise NothingToSeed(f"Mô hình {model.__name__} không còn các trường {', '.join(missing)}.")
-        extra = [f for name, f in fields.items() if name not in known and not f.primary_key]
-        columns = [fields[name].column for name in known] + [f.column for f in extra]
-        tail = "".join("\t" + _copy_value(f.get_default() if f.has_default() else None) for f in extra)
-        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        return f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN", tail
-
-    def add(self, row, events, stops):
-        dossiers, event_lines, stop_lines = self.buffers
-        dossiers.append(_dossier_line(row) + self.tables[0][1])
-        tail = self.tables[1][1]
-        pk = row["id"]
-        event_lines.extend(_event_line(pk, e) + tail for e in sorted(events, key=lambda e: e[1]))
-        tail = self.tables[2][1]
-        stop_lines.extend(_stop_line(s) + tail for s in stops)
-        self.pending += 1
-        if self.pending >= self.batch_size:
-            self.flush()
-
-    def flush(self):
-        with connection.cursor() as cursor:
-            for (sql, _), lines in zip(self.tables, self.buffers, strict=True):
-                if lines:
-                    cursor.copy_expert(sql, io.StringIO("\n".join(lines) + "\n"))
-        self.buffers = [[], [], []]
-        self.pending = 0
-
-    def finish(self, first_id, last_id):
+        if not self.use_copy:
+            # bulk_create sets auto_now fields to now; a dossier was created when received, changed at its last step.
+            last_step = DossierEvent.objects.filter(dossier=OuterRef("pk")).order_by("-at").values("at")[:1]
+            Dossier.objects.filter(id__range=(first_id, last_id)).update(
+                created_at=F("received_at"), updated_at=Subquery(last_step)
+            )
         _reset_sequences()
 
 

@@ -14,6 +14,7 @@ from django.db import connection
 
 from cases.desk import access, outcome
 from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
+from reports.figures import periods
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "mat-khau-thu-nghiem"
@@ -72,6 +73,12 @@ def _services_are_real(django_db_setup, django_db_blocker):
 def _fast_password_hasher(settings):
     # The production hasher takes ~0,3 s a password on purpose; tests only need a hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def eager(settings):
+    """Tasks run where they are sent (in the test's process), so a test sees what they did."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # Celery reads the Django settings (namespace CELERY) when asked
 
 
 @pytest.fixture
@@ -164,3 +171,74 @@ def cast(units, django_user_model):
         "admin": _user(django_user_model, "quantri", is_staff=True, is_superuser=True),
         "outsider": _user(django_user_model, "motcua.krongno", units["krong_no"], Role.DESK),
     }
+
+
+# --- shared dossiers --------------------------------------------------------------------------------------
+# Friday 08/03/2024 before the desk opens; the next working day is Monday 11/03.
+FRIDAY_MORNING = vn(2024, 3, 8, 6, 45)
+
+
+def friday_dossiers(units, procedures):
+    """Pú Hồng's and Keo Lôm's open dossiers as the desk finds them on Friday 08/03/2024."""
+    ph, kl, land = units["pu_hong"], units["keo_lom"], procedures["land"]
+    return {
+        "today": make("PH-TODAY", ph, land, vn(2024, 3, 1, 10), vn(2024, 3, 8, 10)),
+        "monday": make("PH-MONDAY", ph, land, vn(2024, 3, 4, 9), vn(2024, 3, 11, 9)),
+        "tuesday": make("PH-TUESDAY", ph, land, vn(2024, 3, 5, 9), vn(2024, 3, 12, 9)),
+        "overdue": make("PH-OVERDUE", ph, land, vn(2024, 2, 28, 9), vn(2024, 3, 6, 17)),
+        "late": make("PH-LATE", ph, land, vn(2024, 2, 27, 9), vn(2024, 3, 5, 9), resolved=vn(2024, 3, 7, 9)),
+        "refused": make(
+            "PH-REFUSED",
+            ph,
+            land,
+            vn(2024, 2, 20, 9),
+            vn(2024, 2, 27, 9),
+            ended=vn(2024, 2, 21, 9),
+            state=State.REFUSED,
+        ),  # fmt: skip
+        "keo_lom": make("KL-OVERDUE", kl, land, vn(2024, 2, 29, 9), vn(2024, 3, 7, 17)),
+    }
+
+
+@pytest.fixture
+def friday(units, procedures):
+    return friday_dossiers(units, procedures)
+
+
+# A hand-counted month: March 2024 at Pú Hồng, with Keo Lôm next door.
+ONLINE, DIRECT, POSTAL = Channel.ONLINE, Channel.DIRECT, Channel.POSTAL
+
+
+@pytest.fixture
+def march(units, procedures):
+    ph, kl = units["pu_hong"], units["keo_lom"]
+    land, guardian, marriage = procedures["land"], procedures["guardian"], procedures["marriage"]
+    # Resolved before March: outside the period entirely.
+    make("1", ph, land, vn(2024, 2, 15, 10), vn(2024, 2, 22, 10), resolved=vn(2024, 2, 20, 9))
+    # Carried over, resolved on its due day in March: on time.
+    make("2", ph, land, vn(2024, 2, 26, 9), vn(2024, 3, 4, 9), resolved=vn(2024, 3, 4, 15))
+    # Carried over and still open at the end, due long before: overdue.
+    make("3", ph, land, vn(2024, 2, 28, 9), vn(2024, 3, 6, 9))
+    # Online, resolved the day before it was due: early.
+    make("4", ph, guardian, vn(2024, 3, 1, 8), vn(2024, 3, 6, 8), resolved=vn(2024, 3, 5, 16), channel=ONLINE)
+    # Online on the evening of the last day: in the period; open, due after the last day.
+    make("5", ph, guardian, vn(2024, 3, 31, 20), vn(2024, 4, 3, 17), channel=ONLINE)
+    # Just after midnight: the next period.
+    make("5b", ph, guardian, vn(2024, 4, 1, 0, 10), vn(2024, 4, 4, 7), channel=ONLINE)
+    # By post, resolved two days after its due day: late.
+    make("6", ph, land, vn(2024, 3, 11, 8), vn(2024, 3, 18, 8), resolved=vn(2024, 3, 20, 10), channel=POSTAL)
+    # Open, due after the last day: within deadline.
+    make("7", ph, land, vn(2024, 3, 25, 8), vn(2024, 4, 1, 8))
+    # Same-day procedure left open: overdue at the period's end.
+    make("8", ph, marriage, vn(2024, 3, 29, 8), vn(2024, 3, 29, 17))
+    # Refused in March: received, but neither resolved nor open.
+    make("9", ph, land, vn(2024, 3, 12, 8), vn(2024, 3, 19, 8), ended=vn(2024, 3, 13, 9), state=State.REFUSED)
+    # Received in February, withdrawn in March: carried over, then neither.
+    make("10", ph, land, vn(2024, 2, 20, 8), vn(2024, 2, 27, 8), ended=vn(2024, 3, 10, 9), state=State.WITHDRAWN)
+    # Waiting for supplementary papers: open, its due time moved past the period.
+    make("11", ph, land, vn(2024, 3, 4, 8), vn(2024, 4, 10, 8), state=State.SUPPLEMENT)
+    # Resolved only in April: open at the end of March, and overdue then.
+    make("13", ph, land, vn(2024, 3, 10, 8), vn(2024, 3, 15, 8), resolved=vn(2024, 4, 2, 9))
+    # Another commune.
+    make("12", kl, guardian, vn(2024, 3, 5, 8), vn(2024, 3, 8, 8), resolved=vn(2024, 3, 6, 8), channel=ONLINE)
+    return periods.month(2024, 3)

@@ -10,21 +10,27 @@ from django.db import connection
 BATCH = 2000
 
 
-def bulk_insert(model, rows, now, need_ids=True):
+def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
     """Insert rows given as {attname: value}; returns their primary keys (when need_ids) in order.
 
-    bulk_create in general; on PostgreSQL a COPY, several times faster for a large file. Columns a row leaves
-    out take the field's default (auto_now fields: `now`), so a field added to the model later is still written.
+    bulk_create in general; on PostgreSQL a COPY, several times faster for a large file (`use_copy` forces
+    either, for comparison). Columns a row leaves out take the field's default (auto_now fields: `now`), so a
+    field added to the model later is still written. Rows that carry their primary key keep it.
     """
-
-    if connection.vendor != "postgresql" or not rows:
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    if not use_copy or not rows:
         created = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
         return [obj.pk for obj in created]
 
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     ids = []
-    if need_ids:
+    if meta.pk.attname in rows[0]:
+        fields.insert(0, meta.pk)
+        ids = [row[meta.pk.attname] for row in rows]
+        need_ids = False
+    elif need_ids:
         fields.insert(0, meta.pk)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -50,13 +56,15 @@ def bulk_insert(model, rows, now, need_ids=True):
         plan.append((f.attname, default, convert))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    columns = [(name, default) for name, default, _ in plan]
+    converted = [(position, convert) for position, (_, _, convert) in enumerate(plan) if convert is not None]
     for position, row in enumerate(rows):
         if need_ids:
             row = {**row, meta.pk.attname: ids[position]}
-        values = []
-        for name, default, convert in plan:
-            value = row.get(name, default)
-            values.append(convert(value) if convert is not None and value is not None else value)
+        values = [row.get(name, default) for name, default in columns]
+        for column, convert in converted:
+            if values[column] is not None:
+                values[column] = convert(values[column])
         writer.writerow(values)
     buffer.seek(0)
     # Text columns are NOT NULL: an empty field there is '' (in COPY's CSV, an unquoted empty field is NULL).

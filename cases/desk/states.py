@@ -111,7 +111,8 @@ EVENT_FIELDS = {
 def stamp(value):
     """A value as an event records it: moments in ISO 8601, Vietnam time; everything else as it is."""
     if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat()
+        # The portal's zone, not the request's active one: an event reads the same whoever recorded it.
+        return timezone.localtime(value, timezone.get_default_timezone()).isoformat()
     return value
 
 

@@ -59,6 +59,7 @@ def today(request):
     h = outcome.horizons()
     watched = access.watched_dossiers(request.user)
     counts = outcome.deadline_counts(watched, h)
+    request.deadline_counts = (h, counts)  # the header's badge shows the same counts: one query, not two
     links = deadline_links(h)
     conditions = h.conditions()
     sections = []

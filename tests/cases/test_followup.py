@@ -27,10 +27,7 @@ from cases.models import (
     WorkdayOverride,
 )
 from reports.figures import periods
-from tests.conftest import deadline_counts, make, vn
-
-# Friday 08/03/2024 before the desk opens; the next working day is Monday 11/03.
-FRIDAY_MORNING = vn(2024, 3, 8, 6, 45)
+from tests.conftest import FRIDAY_MORNING, deadline_counts, make, vn
 
 
 @pytest.fixture(autouse=True)
@@ -39,33 +36,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def friday_dossiers(units, procedures):
-    """Pú Hồng's and Keo Lôm's open dossiers as the desk finds them on Friday 08/03/2024."""
-    ph, kl, land = units["pu_hong"], units["keo_lom"], procedures["land"]
-    return {
-        "today": make("PH-TODAY", ph, land, vn(2024, 3, 1, 10), vn(2024, 3, 8, 10)),
-        "monday": make("PH-MONDAY", ph, land, vn(2024, 3, 4, 9), vn(2024, 3, 11, 9)),
-        "tuesday": make("PH-TUESDAY", ph, land, vn(2024, 3, 5, 9), vn(2024, 3, 12, 9)),
-        "overdue": make("PH-OVERDUE", ph, land, vn(2024, 2, 28, 9), vn(2024, 3, 6, 17)),
-        "late": make("PH-LATE", ph, land, vn(2024, 2, 27, 9), vn(2024, 3, 5, 9), resolved=vn(2024, 3, 7, 9)),
-        "refused": make(
-            "PH-REFUSED",
-            ph,
-            land,
-            vn(2024, 2, 20, 9),
-            vn(2024, 2, 27, 9),
-            ended=vn(2024, 2, 21, 9),
-            state=State.REFUSED,
-        ),  # fmt: skip
-        "keo_lom": make("KL-OVERDUE", kl, land, vn(2024, 2, 29, 9), vn(2024, 3, 7, 17)),
-    }
-
-
-@pytest.fixture
-def friday(units, procedures):
-    return friday_dossiers(units, procedures)
 
 
 # --- the overdue flag -----------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases.followup import apologies
+from cases.desk import outcome
+from cases.followup import apologies, digests
 from cases.models import Apology, Dossier, Explanation, ExplanationRequest
 from reports.figures import periods
-from tests.conftest import deadline_counts, vn
-from tests.reports.conftest import make, march  # noqa: F401 — the hand-counted March 2024
+from tests.conftest import deadline_counts, make, vn
 
 FRIDAY = vn(2024, 3, 8, 10, 0)
 APRIL = vn(2024, 4, 10, 9, 0)
@@ -104,6 +104,40 @@ def test_the_office_and_home_affairs_badge_counts_what_their_today_page_shows(cl
         shown = {tone: count for tone, (count, _) in badge(response).items()}
         assert shown == {"red": sections["overdue"], "amber": sections["today"], "green": sections["soon"]}
         assert shown == {"red": 3, "amber": 1, "green": 1}  # every commune of the district
+
+
+def test_the_today_page_the_badge_and_the_morning_digest_agree(client, cast, units, friday):
+    officer = cast["desk_pu_hong"]
+    response = as_user(client, officer).get(reverse("cases:today"))
+    sections = {section["key"]: section["count"] for section in response.context["sections"]}
+    shown = {tone: count for tone, (count, _) in badge(response).items()}
+    (digest,) = digests.unit_digests([units["pu_hong"]], outcome.horizons()).values()
+    mailed = {"overdue": len(digest.overdue), "today": len(digest.due_today), "soon": len(digest.due_tomorrow)}
+
+    assert mailed == {"overdue": sections["overdue"], "today": sections["today"], "soon": sections["soon"]}
+    assert shown == {"red": mailed["overdue"], "amber": mailed["today"], "green": mailed["soon"]}
+    assert mailed == {"overdue": 2, "today": 1, "soon": 1}
+
+
+# Session, user, memberships, then the page's own: the list counts, shows the badge, fills three filter selects and
+# reads one page of dossiers; Today counts once (the badge reuses it) and reads each of its three sections once.
+LIST_PAGE_QUERIES = {"cases:dossier_list": 9, "cases:today": 7}
+
+
+@pytest.mark.parametrize("page", sorted(LIST_PAGE_QUERIES))
+@pytest.mark.parametrize("role", ["desk_pu_hong", "office"])
+def test_the_list_pages_read_a_fixed_number_of_queries(
+    client, cast, units, procedures, friday, page, role, django_assert_num_queries
+):
+    browser = as_user(client, cast[role])
+    browser.get(reverse(page))  # the first page of the day reads the working-time calendar into the cache
+    with django_assert_num_queries(LIST_PAGE_QUERIES[page]):
+        browser.get(reverse(page))
+    for number in range(12):  # more dossiers, overdue and due today, at two units: still the same queries
+        unit = units["pu_hong"] if number % 2 else units["keo_lom"]
+        make(f"MORE-{number}", unit, procedures["land"], vn(2024, 3, 1, 9), vn(2024, 3, 7 + number % 2, 17))
+    with django_assert_num_queries(LIST_PAGE_QUERIES[page]):
+        browser.get(reverse(page))
 
 
 # --- apologies (Mẫu 04) -------------------------------------------------------------------------------
@@ -230,7 +264,7 @@ def test_the_dashboard_shows_per_unit_late_dossiers_with_and_without_an_apology(
 # --- explanations -----------------------------------------------------------------------------------------
 @pytest.fixture
 def march_late(request, units, procedures):
-    """March 2024 (tests/reports/conftest.py) plus one late dossier at Phình Giàng: two units to name."""
+    """March 2024 (tests/conftest.py) plus one late dossier at Phình Giàng: two units to name."""
     period = request.getfixturevalue("march")
     make(
         "PG-LATE",

@@ -9,7 +9,6 @@ from cases.desk import access
 from reports.figures.counters import COUNTER_NAMES
 from reports.figures.tally import tally
 from tests.conftest import vn
-from tests.reports.conftest import march  # noqa: F401 — the hand-counted month, as a fixture
 
 MARCH = {"ky_tu": "01/03/2024", "ky_den": "31/03/2024"}
 

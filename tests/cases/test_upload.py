@@ -53,11 +53,6 @@ def _commits(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-@pytest.fixture
 def officer(client, cast, procedures):
     client.force_login(cast["desk_pu_hong"])
     return client

@@ -26,12 +26,10 @@ from django.utils import timezone
 
 from cases.models import Dossier, DossierEvent
 from portal.celery import app as portal_app
-from tests.cases.test_followup import FRIDAY_MORNING, friday_dossiers, make
-from tests.conftest import vn
+from tests.conftest import FRIDAY_MORNING, friday_dossiers, make, vn
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
-TEST_REDIS_DB = 5
 CLOSED_PORT_BROKER = "redis://127.0.0.1:6399/0"
 AS_OF = FRIDAY_MORNING.isoformat()
 
@@ -44,14 +42,16 @@ def _unavailable(reason):
 
 @pytest.fixture
 def redis_url():
-    """REDIS_URL with database 5, flushed; skipped without Redis on a laptop, a failure in CI."""
+    """REDIS_URL's server with another database (its number + 8), flushed; skipped without Redis on a laptop, a
+    failure in CI. Derived from REDIS_URL so that suites run side by side on one Redis never share a queue."""
     import redis
 
     configured = os.environ.get("REDIS_URL")
     if not configured:
         _unavailable("REDIS_URL is not set: these tests need a real Redis")
     parts = urlsplit(configured)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{TEST_REDIS_DB}", "", ""))
+    own = int(parts.path.strip("/") or 0)
+    url = urlunsplit((parts.scheme, parts.netloc, f"/{(own + 8) % 16}", "", ""))
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     try:
         client.ping()

@@ -8,8 +8,7 @@ from django.urls import reverse
 from reports.figures.freeze import freeze
 from reports.figures.tally import tally
 from reports.models import Freeze, FrozenFigures
-from tests.conftest import vn
-from tests.reports.conftest import make
+from tests.conftest import make, vn
 
 
 @pytest.fixture(autouse=True)

@@ -106,7 +106,7 @@ def test_the_report_by_field_gives_the_tallys_figures(district_report):
     for field_row in result.fields:
         assert row_figures(sheet, rows[field_row.field.name]) == figures_of(field_row.counters), field_row.field.name
     assert row_figures(sheet, official.TOTAL_ROW) == figures_of(result.totals)
-    # Hand-counted March at Pú Hồng and Keo Lôm (tests/reports/conftest.py).
+    # Hand-counted March at Pú Hồng and Keo Lôm (tests/conftest.py).
     assert row_figures(sheet, official.TOTAL_ROW) == [12, 3, 6, 3, 4, 2, 1, 1, 6, 3, 3]
 
 

@@ -1,9 +1,14 @@
+import io
 import json
 
 import pytest
 import time_machine
 from django.urls import reverse
+from docx import Document
+from openpyxl import load_workbook
 
+from reports.documents.xlsx import COLUMNS
+from reports.figures import wording
 from reports.figures.tally import tally
 from tests.conftest import PASSWORD, vn
 
@@ -60,13 +65,30 @@ def test_the_outsider_sees_none_of_the_district(client, cast, march):
 
 
 def test_downloads_carry_the_same_figures(office, march, units):
-    data = json.loads(office.get(reverse("reports:download", args=["json"]), {**MARCH, "don_vi": "DBD"}).content)
-    assert data["totals"]["received_total"] == 12
-    xlsx = office.get(reverse("reports:download", args=["xlsx"]), {**MARCH, "don_vi": "DBD"})
-    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    params = {**MARCH, "don_vi": "DBD"}
+    page = office.get(reverse("reports:index"), params).context["result"]
+    expected = {key: getattr(page.totals, key) for key, _ in COLUMNS}
+    assert expected["received_total"] == 12 and expected["resolved_late"] == 1  # the hand-counted March
+
+    data = json.loads(office.get(reverse("reports:download", args=["json"]), params).content)
+    carried = data["totals"]  # the JSON names the two channels apart (EXCHANGE_FORMAT.md)
+    carried["received_direct_or_postal"] = carried["received_direct"] + carried["received_postal"]
+    assert {key: carried[key] for key in expected} == expected
+    assert data["text"] == wording.text(page)
+
+    xlsx = office.get(reverse("reports:download", args=["xlsx"]), params)
     assert 'filename="so-lieu-DBD-20240301-20240331.xlsx"' in xlsx["Content-Disposition"]
-    docx = office.get(reverse("reports:download", args=["docx"]), {**MARCH, "don_vi": "DBD"})
-    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(xlsx.content))["Tổng hợp"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    (header,) = [row for row in rows if "Tổng số hồ sơ tiếp nhận" in row]
+    (totals,) = [row for row in rows if "Tổng cộng" in row]
+    first = header.index("Tổng số hồ sơ tiếp nhận")
+    assert dict(zip(expected, totals[first : first + len(COLUMNS)], strict=True)) == expected
+
+    docx = office.get(reverse("reports:download", args=["docx"]), params)
+    letter = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    for paragraph in wording.paragraphs(page):
+        assert paragraph in letter
 
 
 def test_a_wrong_period_is_explained_not_crashed(office, march):
