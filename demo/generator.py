@@ -290,7 +290,7 @@ def _locality_name(unit):
 class Generator:
     """Builds the rows; `run` writes them. Everything random comes from `random.Random` seeded per unit."""
 
-    def __init__(self, count, seed=1, as_of=None, months=18, batch_size=5000, method=None, progress=None):
+    def __init__(self, count, seed=1, as_of=None, months=24, batch_size=5000, method=None, progress=None):
         self.count = count
         self.seed = seed
         self.months = months
@@ -844,7 +844,7 @@ def _reset_sequences():
                 cursor.execute(sql)
 
 
-def seed(count, seed=1, as_of=None, months=18, if_empty=False, batch_size=5000, method=None, progress=None):
+def seed(count, seed=1, as_of=None, months=24, if_empty=False, batch_size=5000, method=None, progress=None):
     """Write `count` demo dossiers; returns a Summary (see `summary_text`)."""
     generator = Generator(count, seed=seed, as_of=as_of, months=months, batch_size=batch_size, method=method,
                           progress=progress)  # fmt: skip

@@ -1,15 +1,19 @@
 """Importing units and procedures: the catalogue's exchange files."""
 
 from dataclasses import dataclass
+from datetime import date, time
 
 from cases.catalogue.models import Field, Procedure, Unit
 from cases.catalogue.units import place_name, unit_kind
+from cases.core.formats import day
 from cases.core.text import fold
 
 from .columns import PROCEDURE_COLUMNS, UNIT_COLUMNS, value_key
 from .importer import BATCH, Importer, choices
 from .reading import as_text
-from .values import procedure_code
+from .values import BadValue, local_tz, parse_moment, procedure_code
+
+VALIDITY_KEYS = ("hieu_luc_tu", "hieu_luc_den", "sap_nhap_vao")
 
 LEVELS = choices({"tinh": ("cấp tỉnh", "tỉnh"), "huyen": ("cấp huyện", "huyện"), "xa": ("cấp xã", "xã")})
 
@@ -21,6 +25,12 @@ class UnitRow:
     name: str
     level: str
     parent_code: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    merged_into: str = ""
+
+    def validity(self):
+        return (self.valid_from, self.valid_to, self.merged_into)
 
 
 class UnitImporter(Importer):
@@ -28,7 +38,10 @@ class UnitImporter(Importer):
 
     def prepare(self):
         self.existing = {
-            row["code"]: row for row in Unit.objects.values("id", "code", "name", "level", "kind", "parent_id", "path")
+            row["code"]: row
+            for row in Unit.objects.values(
+                "id", "code", "name", "level", "kind", "parent_id", "path", "valid_from", "valid_to", "merged_into_id"
+            )
         }
         self.code_by_id = {row["id"]: code for code, row in self.existing.items()}
         self.lines_by_code = {}
@@ -38,11 +51,31 @@ class UnitImporter(Importer):
         name = self.text(line, row, "ten_don_vi", 255, required=True)
         level = self.choice(line, row, "cap", LEVELS, required=True, shown="tinh, huyen hoặc xa")
         parent = self.text(line, row, "ma_don_vi_cha", 40)
+        valid_from, valid_to = self._day(line, row, "hieu_luc_tu"), self._day(line, row, "hieu_luc_den")
+        merged_into = self.text(line, row, "sap_nhap_vao", 40)
         if code:
             self.lines_by_code.setdefault(code, []).append(line)
         if code and parent == code:
             self.refuse(line, self.col("ma_don_vi_cha"), f"đơn vị {code} không thể là cha của chính nó")
-        return UnitRow(line, code, name, level, parent)
+        if valid_from and valid_to and valid_to < valid_from:
+            self.refuse(
+                line, self.col("hieu_luc_den"), f"{day(valid_to)} trước ngày bắt đầu hiệu lực {day(valid_from)}"
+            )
+        if merged_into and merged_into == code:
+            self.refuse(line, self.col("sap_nhap_vao"), f"đơn vị {code} không thể sáp nhập vào chính nó")
+        elif merged_into and not valid_to:
+            self.refuse(line, self.col("hieu_luc_den"), "đơn vị đã sáp nhập phải có ngày hết hiệu lực")
+        return UnitRow(line, code, name, level, parent, valid_from, valid_to, merged_into)
+
+    def _day(self, line, row, key):
+        value = row.get(key, "")
+        if value in (None, "") or not as_text(value):
+            return None
+        try:
+            return parse_moment(value, local_tz(), time(0, 0))[0].date()
+        except BadValue as problem:
+            self.refuse(line, self.col(key), str(problem))
+            return None
 
     def finish(self):
         self.mark_duplicates(self.lines_by_code, self.col("ma_don_vi"))
@@ -66,6 +99,14 @@ class UnitImporter(Importer):
                 )
                 self.refuse(record.line, self.col("ma_don_vi_cha"), what)
         self._refuse_cycles()
+        known = {record.code for record in self.records.values()} | set(self.existing)
+        for record in list(self.records.values()):
+            if record.merged_into and record.merged_into not in known:
+                self.refuse(
+                    record.line,
+                    self.col("sap_nhap_vao"),
+                    f"không có đơn vị {record.merged_into} (trong tệp hay trong hệ thống)",
+                )
 
     def _parent_of(self, code, valid):
         if code in valid:
@@ -99,31 +140,55 @@ class UnitImporter(Importer):
             parent_code = self.code_by_id.get(old["parent_id"]) if old["parent_id"] else ""
             if "ma_don_vi_cha" not in self.present:
                 record.parent_code = parent_code or ""
-            if (old["name"], old["level"], parent_code or "") == (record.name, record.level, record.parent_code):
+            # A file without the validity columns leaves what the portal has.
+            old_validity = self._old_validity(old)
+            kept = [
+                present if key in self.present else previous
+                for key, present, previous in zip(VALIDITY_KEYS, record.validity(), old_validity, strict=True)
+            ]
+            record.valid_from, record.valid_to, record.merged_into = kept
+            if (old["name"], old["level"], parent_code or "", old_validity) == (
+                record.name, record.level, record.parent_code, record.validity()
+            ):  # fmt: skip
                 self.result.unchanged += 1
             else:
                 self.updates.append(record)
         self.result.created, self.result.updated = len(self.creates), len(self.updates)
 
+    def _old_validity(self, old):
+        merged = self.code_by_id.get(old["merged_into_id"], "") if old["merged_into_id"] else ""
+        return (old["valid_from"], old["valid_to"], merged)
+
     def save(self):
         created = Unit.objects.bulk_create(
             [
-                Unit(code=r.code, name=r.name, level=r.level, kind=unit_kind(r.name), place_name=place_name(r.name))
+                Unit(
+                    code=r.code, name=r.name, level=r.level, kind=unit_kind(r.name), place_name=place_name(r.name),
+                    valid_from=r.valid_from, valid_to=r.valid_to,
+                )
                 for r in self.creates
             ],
             batch_size=BATCH,
-        )
+        )  # fmt: skip
         ids = {code: row["id"] for code, row in self.existing.items()}
         ids.update({unit.code: unit.pk for unit in created})
         parents = {row["id"]: row["parent_id"] for row in self.existing.values()}
         changed = []
         for record in self.updates:
             old = self.existing[record.code]
-            unit = Unit(id=old["id"], code=record.code, name=record.name, level=record.level, kind=old["kind"])
+            unit = Unit(
+                id=old["id"], code=record.code, name=record.name, level=record.level, kind=old["kind"],
+                valid_from=record.valid_from, valid_to=record.valid_to,
+            )  # fmt: skip
             if record.name != old["name"] and unit_kind(record.name) != "khac":
                 unit.kind = unit_kind(record.name)
             changed.append(unit)
-        Unit.objects.bulk_update(changed, ["name", "level", "kind"], batch_size=BATCH)
+        Unit.objects.bulk_update(changed, ["name", "level", "kind", "valid_from", "valid_to"], batch_size=BATCH)
+        merged = [
+            Unit(id=ids[record.code], merged_into_id=ids[record.merged_into] if record.merged_into else None)
+            for record in [*self.creates, *self.updates]
+        ]
+        Unit.objects.bulk_update(merged, ["merged_into"], batch_size=BATCH)
         for record in [*self.creates, *self.updates]:
             parents[ids[record.code]] = ids[record.parent_code] if record.parent_code else None
         # Materialised paths of the whole tree, recomputed in memory and written back where they moved.

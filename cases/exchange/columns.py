@@ -28,6 +28,9 @@ UNIT_COLUMNS = (
     Column("ten_don_vi", "Tên đơn vị", True),
     Column("cap", "Cấp", True, ("cấp đơn vị",)),
     Column("ma_don_vi_cha", "Mã đơn vị cha", False, ("đơn vị cha",)),
+    Column("hieu_luc_tu", "Hiệu lực từ ngày", False, ("hiệu lực từ",)),
+    Column("hieu_luc_den", "Hiệu lực đến ngày", False, ("hiệu lực đến",)),
+    Column("sap_nhap_vao", "Sáp nhập vào đơn vị", False, ("sáp nhập vào", "mã đơn vị tiếp nhận")),
 )
 
 PROCEDURE_COLUMNS = (

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime, time
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -238,3 +239,24 @@ def test_demo_accounts_say_which_units_are_missing(db):
     with pytest.raises(CommandError, match="DBD-PH"):
         call_command("demo_accounts")
     assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_reports_across_the_2025_reform_old_units_before_it_and_merged_communes_after():
+    call_command("load_fixtures", stdout=StringIO())
+    call_command("demo_accounts", stdout=StringIO())
+    demo.seed(2000, seed=1, as_of=date(2025, 12, 1), months=12)
+    reform = datetime.combine(date(2025, 7, 1), time.min, VN)
+    rows = Dossier.objects.values_list("unit__code", "unit__valid_from", "unit__valid_to", "received_at")
+    for code, valid_from, valid_to, received_at in rows:
+        day = received_at.astimezone(VN).date()
+        assert (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to), code
+    pu_hong = Dossier.objects.filter(unit__code__in=["DBD-PH", "DB-PUHONG"])
+    assert pu_hong.filter(unit__code="DBD-PH", received_at__lt=reform).exists()
+    assert pu_hong.filter(unit__code="DB-PUHONG", received_at__gte=reform).exists()
+    # After the reform the address has no district; the officer of Pú Hồng moved to the merged commune's desk.
+    address = Dossier.objects.filter(unit__code="DB-PUHONG").values_list("applicant_address", flat=True).first()
+    assert address.endswith("xã Pú Hồng, tỉnh Điện Biên")
+    held = set(Membership.objects.filter(user__username="motcua.puhong").values_list("unit__code", "role"))
+    assert held == {("DBD-PH", Role.DESK), ("DB-PUHONG", Role.DESK)}
+    assert set(pu_hong.values_list("handler__username", flat=True)) == {"motcua.puhong"}

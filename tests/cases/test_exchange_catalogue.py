@@ -1,6 +1,7 @@
 """Units and procedures from files (EXCHANGE_FORMAT.md), and the catalogue fixtures."""
 
 import csv
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -246,3 +247,68 @@ def test_load_fixtures_loads_the_seed_units_and_the_catalogue_and_a_second_run_c
     call_command("load_fixtures", stdout=out)
     assert out.getvalue().count("thêm mới 0, cập nhật 0") == 2
     assert list(Unit.objects.values_list("code", "path", "kind")) == events_before
+
+
+# --- units that change (the 2025 reform) ----------------------------------------------------------------------------
+REFORM_HEADER = [*UNIT_HEADER, "hieu_luc_tu", "hieu_luc_den", "sap_nhap_vao"]
+
+
+@pytest.mark.django_db
+def test_units_carry_their_validity_and_the_unit_they_were_merged_into(tmp_path):
+    path = write(
+        tmp_path / "don_vi.csv",
+        REFORM_HEADER,
+        [
+            ["DB", "UBND tỉnh Điện Biên", "tinh", "", "", "", ""],
+            ["DBD", "UBND huyện Điện Biên Đông", "huyen", "DB", "", "30/06/2025", "DB"],
+            ["DBD-PH", "UBND xã Pú Hồng", "xa", "DBD", "", "30/06/2025", "DB-PUHONG"],
+            ["DB-PUHONG", "UBND xã Pú Hồng", "xa", "DB", "01/07/2025", "", ""],
+        ],
+    )
+    assert "thêm mới 4" in run("import_units", path)
+    old, new = Unit.objects.get(code="DBD-PH"), Unit.objects.get(code="DB-PUHONG")
+    assert (old.valid_to, old.merged_into) == (date(2025, 6, 30), new)
+    assert new.valid_from == date(2025, 7, 1) and new.parent.code == "DB"
+    assert old.is_valid_on(date(2025, 6, 30)) and not old.is_valid_on(date(2025, 7, 1))
+    # The same file again changes nothing; a file without the validity columns keeps them.
+    assert "thêm mới 0, cập nhật 0" in run("import_units", path)
+    plain = write(tmp_path / "plain.csv", UNIT_HEADER, [["DBD-PH", "UBND xã Pú Hồng", "xa", "DBD"]])
+    assert "cập nhật 0, không đổi 1" in run("import_units", plain)
+    assert Unit.objects.get(code="DBD-PH").merged_into == new
+
+
+@pytest.mark.django_db
+def test_a_bad_validity_is_refused_with_its_line_and_column(tmp_path):
+    path = write(
+        tmp_path / "don_vi.csv",
+        REFORM_HEADER,
+        [
+            ["DB", "UBND tỉnh Điện Biên", "tinh", "", "", "", ""],
+            ["DBD", "UBND huyện Điện Biên Đông", "huyen", "DB", "", "", ""],
+            ["DBD-TT", "UBND thị trấn Điện Biên Đông", "xa", "DBD", "01/07/2025", "30/06/2025", ""],
+            ["DBD-PH", "UBND xã Pú Hồng", "xa", "DBD", "", "31/02/2025", ""],
+            ["DBD-KL", "UBND xã Keo Lôm", "xa", "DBD", "", "", "DB-NASON"],
+            ["DBD-PG", "UBND xã Phình Giàng", "xa", "DBD", "", "30/06/2025", "DB-KHONG-CO"],
+        ],
+    )
+    with pytest.raises(CommandError) as refused:
+        run("import_units", path)
+    message = str(refused.value)
+    assert "dòng 4: hiệu lực đến ngày: 30/06/2025 trước ngày bắt đầu hiệu lực 01/07/2025" in message
+    assert "dòng 5: hiệu lực đến ngày: «31/02/2025» không phải ngày hợp lệ" in message
+    assert "dòng 6: hiệu lực đến ngày: đơn vị đã sáp nhập phải có ngày hết hiệu lực" in message
+    assert "dòng 7: sáp nhập vào đơn vị: không có đơn vị DB-KHONG-CO" in message
+    assert not Unit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_fixtures_hold_the_district_era_and_the_communes_that_took_over():
+    call_command("load_fixtures", stdout=StringIO())
+    district = Unit.objects.get(code="DBD")
+    assert (district.valid_to, district.merged_into.code) == (date(2025, 6, 30), "DB")
+    old_communes = Unit.objects.subtree(district).filter(level=Level.COMMUNE)
+    assert old_communes.count() == 14
+    assert all(unit.valid_to == date(2025, 6, 30) and unit.merged_into for unit in old_communes)
+    successor = Unit.objects.get(code="DBD-PH").merged_into
+    assert (successor.name, successor.parent.code, successor.valid_from) == ("UBND xã Pú Hồng", "DB", date(2025, 7, 1))
+    assert Unit.objects.get(code="DKN").merged_into.code == "LD"

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.catalogue.models import Unit
-from cases.core.formats import number
+from cases.core.formats import day, number
 from cases.desk.models import Dossier, Membership
 from cases.desk.states import Role
 
@@ -46,9 +46,14 @@ class Command(BaseCommand):
                 user.password = password_hash
                 user.save()
                 unit = units.get(code)
-                if unit is not None:
-                    Membership.objects.get_or_create(user=user, unit=unit, role=role)
-                rows.append((username, role.label if role else "Quản trị hệ thống (superuser)", unit, created))
+                label = role.label if role else "Quản trị hệ thống (superuser)"
+                rows.append((username, label, unit, created))
+                # The unit's successors after a merger (the 2025 reform): the officer moved with the work.
+                for held in _with_successors(unit):
+                    Membership.objects.get_or_create(user=user, unit=held, role=role)
+                    if held != unit:
+                        rows.append((username, f"{label}, từ {day(held.valid_from)}" if held.valid_from else label,
+                                     held, False))  # fmt: skip
             assigned = self._give_unassigned_dossiers()
 
         self.stdout.write(self.style.WARNING(
@@ -66,7 +71,8 @@ class Command(BaseCommand):
             if index == 0:
                 self.stdout.write("  ".join("-" * width for width in widths))
         created = sum(1 for *_, was_created in rows if was_created)
-        self.stdout.write(f"Tạo mới {created} tài khoản, cập nhật {len(rows) - created} tài khoản.")
+        accounts = len(ACCOUNTS)
+        self.stdout.write(f"Tạo mới {created} tài khoản, cập nhật {accounts - created} tài khoản.")
         for username, unit, count in assigned:
             self.stdout.write(f"Giao {number(count)} hồ sơ chưa có người xử lý của {unit.name} cho {username}.")
 
@@ -78,10 +84,19 @@ class Command(BaseCommand):
             if role != Role.DESK:
                 continue
             user = get_user_model().objects.get(username=username)
-            unit = Unit.objects.get(code=code)
-            unit_dossiers = Dossier.objects.filter(unit=unit)
-            count = unit_dossiers.filter(handler__isnull=True).update(handler=user)
-            unit_dossiers.filter(received_by__isnull=True).update(received_by=user)
-            if count:
-                assigned.append((username, unit, count))
+            for unit in _with_successors(Unit.objects.get(code=code)):
+                unit_dossiers = Dossier.objects.filter(unit=unit)
+                count = unit_dossiers.filter(handler__isnull=True).update(handler=user)
+                unit_dossiers.filter(received_by__isnull=True).update(received_by=user)
+                if count:
+                    assigned.append((username, unit, count))
         return assigned
+
+
+def _with_successors(unit):
+    """The unit and the units it was merged into, in order (none when there is no unit)."""
+    chain = []
+    while unit is not None and unit not in chain:
+        chain.append(unit)
+        unit = unit.merged_into
+    return chain

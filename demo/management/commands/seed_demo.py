@@ -1,4 +1,4 @@
-"""python manage.py seed_demo [--dossiers N] [--seed S] [--if-empty] [--months 18] [--as-of DATE]"""
+"""python manage.py seed_demo [--dossiers N] [--seed S] [--if-empty] [--months 24] [--as-of DATE]"""
 
 from datetime import datetime, time
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dossiers", type=int, default=20_000, help="số hồ sơ (mặc định 20.000)")
         parser.add_argument("--seed", type=int, default=1, help="hạt giống ngẫu nhiên (mặc định 1)")
-        parser.add_argument("--months", type=int, default=18, help="số tháng dữ liệu (mặc định 18)")
+        parser.add_argument("--months", type=int, default=24, help="số tháng dữ liệu (mặc định 24)")
         parser.add_argument(
             "--as-of", dest="as_of", default=None,
             help="dữ liệu dừng lúc 00:00 ngày này (dd/mm/yyyy; mặc định hôm nay, nên kết quả phụ thuộc ngày chạy)",
