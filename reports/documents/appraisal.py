@@ -231,7 +231,7 @@ def _rule_sheet(book, appraisal):
         ("CÁCH XẾP LOẠI", TITLE),
         (f"{_scope_name(appraisal.scope)} — kỳ đánh giá {appraisal.period.range_text}", ITALIC),
         ("", BODY),
-        ("Các mức xếp loại (theo cấu hình APPRAISAL_RULES của hệ thống):", BOLD),
+        ("Các mức xếp loại (do quản trị hệ thống đặt cho toàn cổng):", BOLD),
         *[(line, BODY) for line in appraisal.rule_lines],
         ("", BODY),
         *[(f"- {note}", BODY) for note in appraisal.rule_notes],
