@@ -244,7 +244,11 @@ def _rule_sheet(book, appraisal):
             BODY,
         ),
         ("- Phiếu xin lỗi phải lập = số hồ sơ giải quyết quá hạn hoặc đang quá hạn vào ngày cuối kỳ.", BODY),
-        ("- Giải trình phải nộp = số yêu cầu giải trình gửi đơn vị cho khoảng thời gian trùng với kỳ đánh giá.", BODY),
+        (
+            "- Giải trình phải nộp = số yêu cầu giải trình gửi đơn vị cho khoảng thời gian trùng với kỳ đánh giá, đã"
+            " quá hạn gửi hoặc đã được trả lời; yêu cầu còn trong hạn chưa tính.",
+            BODY,
+        ),
         ("- Số hồ sơ của cán bộ: theo người xử lý ghi trên hồ sơ; cùng cách phân loại với Biểu II.06a.", BODY),
         ("", BODY),
         (f"Lập lúc {timezone.localtime():%H:%M ngày %d/%m/%Y} từ Cổng Một cửa.", ITALIC),
