@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cases.core.formats import number, percent
+from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier
 from cases.desk.outcome import with_days
 from reports.figures.counters import counter_conditions, rate, relevant, unit_ids
@@ -117,7 +117,7 @@ def _holds(value, kind, limit):
 def _limit_text(key, limit):
     measure, _, phrase, zero_phrase = CONDITIONS[key]
     if measure in RATE_MEASURES:
-        return phrase.format(value=percent(limit))
+        return phrase.format(value=percent_limit(limit))
     if limit == 0 and zero_phrase:
         return zero_phrase
     return phrase.format(value=number(int(limit)))

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level
-from cases.core.formats import RATE_DIGITS, percent
+from cases.core.formats import RATE_DIGITS, RATE_FORMAT, percent_limit
 
 
 def _noop(percent_done, message):
@@ -34,7 +34,6 @@ CENTER = Alignment(horizontal="center", vertical="center")
 CHARS_PER_WIDTH = 1.3
 LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
-RATE_FORMAT = "0.00%"
 HEADER_ROW = 4
 PAPER_A4 = "9"  # Worksheet.PAPERSIZE_A4; write-only sheets lack the constant
 
@@ -172,8 +171,8 @@ def _print_setup(sheet):
 
 def _targets_text():
     return (
-        f"Chỉ tiêu: tỷ lệ đúng hạn từ {percent(settings.TARGET_ON_TIME_RATE)}, tỷ lệ trực tuyến từ"
-        f" {percent(settings.TARGET_ONLINE_RATE)} (ô tô đỏ: dưới chỉ tiêu). Xếp loại theo trang «Cách xếp loại»."
+        f"Chỉ tiêu: tỷ lệ đúng hạn từ {percent_limit(settings.TARGET_ON_TIME_RATE)}, tỷ lệ trực tuyến từ"
+        f" {percent_limit(settings.TARGET_ONLINE_RATE)} (ô tô đỏ: dưới chỉ tiêu). Xếp loại theo trang «Cách xếp loại»."
     )
 
 
