@@ -3,20 +3,18 @@
 Nothing a desk recorded is edited or deleted here: dossiers change only through cases.desk.steps, with an event.
 """
 
-from datetime import datetime
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html
 
 from cases.catalogue.calendar import forget_calendar_day
 from cases.catalogue.models import Field, Holiday, Procedure, Unit, WorkdayOverride
+from cases.core.formats import day_time
 from cases.core.text import fold
+from cases.desk import timeline
 from cases.desk.models import ClockStop, Dossier, DossierEvent, Membership
-from cases.desk.states import State
 
 DATE = "%d/%m/%Y"
 DATE_TIME = "%H:%M %d/%m/%Y"
@@ -173,28 +171,6 @@ class ReadOnlyAdminMixin:
         return actions
 
 
-def _describe(values):
-    """An event's before/after in words: "Trạng thái: Chờ bổ sung; Ngày hẹn trả: 10:00 21/02/2024"."""
-    if not values:
-        return "—"
-    parts = []
-    for name, value in values.items():
-        try:
-            label = str(Dossier._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:
-            label = {"handler": "người xử lý"}.get(name, name)
-        if value is None:
-            shown = "—"
-        elif name == "state":
-            shown = State(value).label if value in State.values else value
-        elif isinstance(value, str) and name.endswith("_at"):
-            shown = _local(datetime.fromisoformat(value))
-        else:
-            shown = str(value)
-        parts.append(f"{label.capitalize()}: {shown}")
-    return "; ".join(parts)
-
-
 def _working_time(seconds):
     if seconds is None:
         return "—"
@@ -204,26 +180,22 @@ def _working_time(seconds):
 
 class DossierEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DossierEvent
-    fields = ("when", "kind", "by", "changed_from", "changed_to", "reason", "recorded")
+    fields = ("when", "kind", "by", "what", "reason", "recorded")
     readonly_fields = fields
     extra = 0
     ordering = ("at", "id")
 
     @admin.display(description="thời điểm")
     def when(self, event):
-        return _local(event.at)
+        return day_time(event.at)
 
-    @admin.display(description="trước")
-    def changed_from(self, event):
-        return _describe(event.before)
-
-    @admin.display(description="sau")
-    def changed_to(self, event):
-        return _describe(event.after)
+    @admin.display(description="diễn biến")
+    def what(self, event):
+        return timeline.sentence(event)
 
     @admin.display(description="ghi lúc")
     def recorded(self, event):
-        return _local(event.recorded_at)
+        return day_time(event.recorded_at)
 
 
 class ClockStopInline(ReadOnlyAdminMixin, admin.TabularInline):

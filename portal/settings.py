@@ -195,6 +195,9 @@ if SUPPLEMENT_CLOCK not in {"resume", "restart"}:
     raise ImproperlyConfigured("SUPPLEMENT_CLOCK must be 'resume' or 'restart'")
 TARGET_ON_TIME_RATE = env_float("TARGET_ON_TIME_RATE", 95.0)
 TARGET_ONLINE_RATE = env_float("TARGET_ONLINE_RATE", 70.0)
+# Report pages open on the running month once this many of its working days are over; before that, on the month
+# just ended (what an office reports on in the first days of a month). reports/figures/periods.py `default`.
+REPORT_MONTH_SETTLES_AFTER = env_int("REPORT_MONTH_SETTLES_AFTER", 5)
 # --- BEGIN APPRAISAL_RULES (Nội vụ's rating; reports/appraisal.py) ---------------------------------
 # Ordered (label, conditions); the first rule whose conditions all hold wins, an empty one catches the rest.
 # Conditions: min_on_time_rate, min_online_rate, min_digitized_rate (%), max_late, max_overdue,

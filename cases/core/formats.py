@@ -19,14 +19,25 @@ def count(value):
     return f"{value:02d}" if value < 10 else number(value)
 
 
+# A rate is rounded to, and always written with, two decimals: seed 001's 97,51%. One rule for every page,
+# letter, e-mail and workbook (whose rate cells use RATE_FORMAT), so figures side by side read alike.
 RATE_DIGITS = 2
+RATE_FORMAT = "0.00%"  # a workbook's rate cell, holding the fraction (0.9751 shows as 97,51%)
 
 
 def percent(value, digits=RATE_DIGITS):
-    """97.51 → '97,51%'; trailing zeros dropped (94.2 → '94,2%', 100 → '100%'); None → '—'."""
+    """A measured rate: 97.51 → '97,51%', 96.9 → '96,90%', 100 → '100,00%'; None (nothing to divide by) → '—'."""
     if value is None:
         return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return f"{number(value, digits)}%"
+
+
+def percent_limit(value):
+    """A limit set by policy (a target, a rating threshold) as it was set: 95 → '95%', 97.5 → '97,5%'.
+
+    Not a measured rate: the letters write targets so ("chỉ tiêu trên 70%", seed 002).
+    """
+    text = f"{value:.{RATE_DIGITS}f}".rstrip("0").rstrip(".")
     return f"{text.replace('.', ',')}%"
 
 

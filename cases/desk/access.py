@@ -151,6 +151,12 @@ def may_upload(user):
     return user.is_authenticated and (is_admin(user) or bool(roles(user) & set(UNIT_STAFF)))
 
 
+def may_read_reports(user):
+    """The figures (dashboard, weekly report) of the units one may see: anyone who holds a role at a unit, and
+    superusers (report_scope answers 404 to an account without a unit)."""
+    return user.is_authenticated and (user.is_superuser or bool(memberships(user)))
+
+
 def may_read_homeaffairs(user):
     """Nội vụ's downloads: Nội vụ, the office and administrators."""
     return user.is_authenticated and (user.is_superuser or bool(roles(user) & set(HOME_AFFAIRS_READERS)))
@@ -242,6 +248,9 @@ def menu(user):
     return {
         "receive": may_receive(user),
         "upload": may_upload(user),
+        "reports": may_read_reports(user),
+        "weekly": may_read_reports(user),
+        "homeaffairs": may_read_homeaffairs(user),
         "explanations": user.is_superuser or bool(memberships(user)),
         "admin": user.is_staff,
     }

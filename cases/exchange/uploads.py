@@ -9,6 +9,7 @@ for a unit outside it is refused on its line) and the job's stages:
 """
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files import File
@@ -154,6 +155,33 @@ def preview_rows(job, limit=PREVIEW_ROWS):
                 break
         sheet.rows.close()  # releases the file
     return sheet.headers, rows
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the preview offers, said before the click: how many rows a confirmation writes and what it leaves out."""
+
+    valid: int  # rows that passed every check (to create, update, or unchanged)
+    refused: int  # rows with a problem: never written; with skip_invalid, listed in the loi file
+    created: int
+    updated: int
+
+    @property
+    def importable(self):
+        """Something to import: at least one valid row (a file whose columns or reading failed has none)."""
+        return self.valid > 0
+
+    @property
+    def skips(self):
+        """Confirming imports the valid rows and leaves the refused ones out."""
+        return self.importable and self.refused > 0
+
+
+def offer(job):
+    """The preview's offer, from the check's counts."""
+    result = job.result or {}
+    created, updated = result.get("created", 0), result.get("updated", 0)
+    return Offer(created + updated + result.get("unchanged", 0), result.get("refused", 0), created, updated)
 
 
 def confirm(job, skip_invalid):

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cases.core.formats import number, percent
+from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier
 from cases.desk.outcome import with_days
 from reports.figures.counters import counter_conditions, rate, relevant, unit_ids
@@ -60,8 +60,8 @@ CONDITIONS = {
     "max_unanswered_explanations": (
         "unanswered_explanations",
         "max",
-        "không quá {value} yêu cầu giải trình chưa được trả lời",
-        "không có yêu cầu giải trình nào chưa được trả lời",
+        "không quá {value} yêu cầu giải trình đã quá hạn mà chưa được trả lời",
+        "không có yêu cầu giải trình nào đã quá hạn mà chưa được trả lời",
     ),
     "max_unissued_apologies": (
         "unissued_apologies",
@@ -117,7 +117,7 @@ def _holds(value, kind, limit):
 def _limit_text(key, limit):
     measure, _, phrase, zero_phrase = CONDITIONS[key]
     if measure in RATE_MEASURES:
-        return phrase.format(value=percent(limit))
+        return phrase.format(value=percent_limit(limit))
     if limit == 0 and zero_phrase:
         return zero_phrase
     return phrase.format(value=number(int(limit)))
@@ -234,7 +234,8 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     """Every unit of the scope and every official who handled its dossiers, rated. A handful of queries in all."""
     rule = rules(rule)
     # As reports.tally does: a running period is counted up to today, open dossiers overdue as of today.
-    period = period.up_to(timezone.localdate())
+    today = timezone.localdate()
+    period = period.up_to(today)
     progress(5, "Đang tính số liệu các đơn vị")
     result = tally(period, scope=scope, allowed_units=allowed_units, by_field=False)
     units = [row.unit.pk for row in result.units]
@@ -242,7 +243,7 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     digitized = _digitized(period, units)
     owed = {row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units}
     apologies = apology_counts(period, units, owed=owed)
-    explanations = _explanations(period, units)
+    explanations = _explanations(period, units, today)
     unit_rows = []
     for row in result.units:
         pk = row.unit.pk
@@ -272,11 +273,18 @@ def _digitized(period, units):
     return {row["unit_id"]: (row["received"], row["digitized"]) for row in rows}
 
 
-def _explanations(period, units):
-    """{unit id: (explanations asked by requests overlapping the period, of which answered)}."""
+def _explanations(period, units, today):
+    """{unit id: (explanations owed, of which answered)} for requests overlapping the period.
+
+    An explanation is owed once it is answered or its deadline is over: one still within its deadline counts
+    neither for nor against the unit (asking on 01/12 for an answer by 31/12 does not lower a rating that day).
+    """
     rows = (
         Explanation.objects.filter(
-            unit_id__in=unit_ids(units), request__period_start__lte=period.end, request__period_end__gte=period.start
+            Q(answered_at__isnull=False) | Q(request__deadline__lt=today),
+            unit_id__in=unit_ids(units),
+            request__period_start__lte=period.end,
+            request__period_end__gte=period.start,
         )
         .values("unit_id")
         .order_by()

@@ -24,7 +24,7 @@ from cases.catalogue.models import Procedure
 from cases.catalogue.units import letter_place
 from cases.core.formats import long_datetime
 from cases.core.text import fold
-from cases.desk import access, outcome
+from cases.desk import access, outcome, timeline
 from cases.desk.models import Dossier
 from cases.desk.states import ALLOWED, EventKind, PauseKind
 from cases.desk.steps import ActionRefused
@@ -291,7 +291,7 @@ def _render_detail(request, dossier, bound=None, status=200):
     context = {
         "dossier": dossier,
         "outcome": outcome.outcome_of(dossier),
-        "events": dossier.events.select_related("by"),
+        "timeline": timeline.lines(dossier.events.select_related("by")),
         "stops": dossier.clock_stops.select_related("by"),
         "actions": actions,
         "can_change": can_change,

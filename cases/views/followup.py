@@ -115,15 +115,12 @@ class RequestForm(forms.Form):
 
 
 def _request_scope(request, params, offices):
-    """(office unit, period, error) from the picker's fields; an office outside the user's is a 404."""
+    """(office unit, periods.Picked) from the picker's fields; an office outside the user's is a 404."""
     code = params.get("don_vi")
     office = offices.filter(code=code).first() if code else offices.first()
     if office is None:
         raise Http404("Không có đơn vị này trong phạm vi của bạn.")
-    try:
-        return office, periods.from_params(params, timezone.localdate()), None
-    except periods.PeriodError as error:
-        return office, periods.from_params({}, timezone.localdate()), str(error)
+    return office, periods.pick(params, timezone.localdate())
 
 
 def explanation_request_new(request):
@@ -132,7 +129,8 @@ def explanation_request_new(request):
     if not offices.exists():
         raise Http404("Chỉ Văn phòng hoặc quản trị được yêu cầu giải trình.")
     params = request.POST if request.method == "POST" else request.GET
-    office, period, period_error = _request_scope(request, params, offices)
+    office, picked = _request_scope(request, params, offices)
+    period, period_error = picked.period, picked.error
     figures = tally(period, scope=office, by_field=False)
     named = [row for row in figures.units_with_late_or_overdue() if row.unit.pk != office.pk]
     form = RequestForm(request.POST or None)
@@ -160,8 +158,8 @@ def explanation_request_new(request):
         "named": named,
         "chosen": chosen,
         "period_params": [(name, params.get(name)) for name in ("don_vi", *PERIOD_PARAMS) if params.get(name)],
-        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-        "months": range(1, 13),
+        "picker": picked,
+        "default_note": picked.default_note,
     }
     return render(request, "followup/request_new.html", context)
 

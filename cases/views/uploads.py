@@ -48,7 +48,7 @@ def import_job(request, pk):
         "checking": uploads.is_checking(job),
         "sent": jobs.was_sent(job),
         "has_rejected": uploads.has_rejected_file(job),
-        "confirm_form": ImportConfirmForm(initial={"skip_invalid": uploads.skip_invalid(job)}),
+        "offer": uploads.offer(job),
         "problems": [_split_problem(problem) for problem in job.result.get("problems", [])],
     }
     job.checking = context["checking"]
@@ -90,16 +90,16 @@ def import_confirm(request, pk):
     if job.state != JobState.UPLOADED:
         messages.info(request, "Tệp này đã được xác nhận.")
         return redirect("cases:import_job", pk=job.pk)
-    form = ImportConfirmForm(request.POST)
-    skip_invalid = form.is_valid() and form.cleaned_data["skip_invalid"]
-    if job.result.get("refused") and not skip_invalid:
-        messages.error(
-            request,
-            "Tệp có dòng lỗi nên chưa nhập gì. Sửa tệp rồi tải lên lại, hoặc chọn «Bỏ qua dòng lỗi» để chỉ nhập các "
-            "dòng hợp lệ.",
-        )
+    offer = uploads.offer(job)
+    if not offer.importable:
+        messages.error(request, "Tệp không có dòng hợp lệ nào nên không có gì để nhập. Sửa tệp rồi tải lên lại.")
         return redirect("cases:import_job", pk=job.pk)
-    uploads.confirm(job, skip_invalid)
+    # The page offers one button, which says what it does: with refused rows, that is to import the others.
+    form = ImportConfirmForm(request.POST)
+    if offer.skips and not (form.is_valid() and form.cleaned_data["skip_invalid"]):
+        messages.error(request, "Tệp có dòng lỗi: hãy bấm nút «Nhập … dòng hợp lệ» hoặc sửa tệp rồi tải lên lại.")
+        return redirect("cases:import_job", pk=job.pk)
+    uploads.confirm(job, offer.skips)
     return redirect("cases:import_job", pk=job.pk)
 
 

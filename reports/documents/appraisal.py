@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level
-from cases.core.formats import RATE_DIGITS, percent
+from cases.core.formats import RATE_DIGITS, RATE_FORMAT, percent_limit
 
 
 def _noop(percent_done, message):
@@ -34,7 +34,6 @@ CENTER = Alignment(horizontal="center", vertical="center")
 CHARS_PER_WIDTH = 1.3
 LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
-RATE_FORMAT = "0.00%"
 HEADER_ROW = 4
 PAPER_A4 = "9"  # Worksheet.PAPERSIZE_A4; write-only sheets lack the constant
 
@@ -172,8 +171,8 @@ def _print_setup(sheet):
 
 def _targets_text():
     return (
-        f"Chỉ tiêu: tỷ lệ đúng hạn từ {percent(settings.TARGET_ON_TIME_RATE)}, tỷ lệ trực tuyến từ"
-        f" {percent(settings.TARGET_ONLINE_RATE)} (ô tô đỏ: dưới chỉ tiêu). Xếp loại theo trang «Cách xếp loại»."
+        f"Chỉ tiêu: tỷ lệ đúng hạn từ {percent_limit(settings.TARGET_ON_TIME_RATE)}, tỷ lệ trực tuyến từ"
+        f" {percent_limit(settings.TARGET_ONLINE_RATE)} (ô tô đỏ: dưới chỉ tiêu). Xếp loại theo trang «Cách xếp loại»."
     )
 
 
@@ -231,7 +230,7 @@ def _rule_sheet(book, appraisal):
         ("CÁCH XẾP LOẠI", TITLE),
         (f"{_scope_name(appraisal.scope)} — kỳ đánh giá {appraisal.period.range_text}", ITALIC),
         ("", BODY),
-        ("Các mức xếp loại (theo cấu hình APPRAISAL_RULES của hệ thống):", BOLD),
+        ("Các mức xếp loại (do quản trị hệ thống đặt cho toàn cổng):", BOLD),
         *[(line, BODY) for line in appraisal.rule_lines],
         ("", BODY),
         *[(f"- {note}", BODY) for note in appraisal.rule_notes],
@@ -244,7 +243,11 @@ def _rule_sheet(book, appraisal):
             BODY,
         ),
         ("- Phiếu xin lỗi phải lập = số hồ sơ giải quyết quá hạn hoặc đang quá hạn vào ngày cuối kỳ.", BODY),
-        ("- Giải trình phải nộp = số yêu cầu giải trình gửi đơn vị cho khoảng thời gian trùng với kỳ đánh giá.", BODY),
+        (
+            "- Giải trình phải nộp = số yêu cầu giải trình gửi đơn vị cho khoảng thời gian trùng với kỳ đánh giá, đã"
+            " quá hạn gửi hoặc đã được trả lời; yêu cầu còn trong hạn chưa tính.",
+            BODY,
+        ),
         ("- Số hồ sơ của cán bộ: theo người xử lý ghi trên hồ sơ; cùng cách phân loại với Biểu II.06a.", BODY),
         ("", BODY),
         (f"Lập lúc {timezone.localtime():%H:%M ngày %d/%m/%Y} từ Cổng Một cửa.", ITALIC),

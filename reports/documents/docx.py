@@ -1,9 +1,12 @@
 """The draft công văn (Decree 30/2020/NĐ-CP layout): figures first, then named units, blanks for the requests."""
 
+from django.utils import timezone
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Mm, Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Emu, Mm, Pt
 
 from reports.figures import wording
 
@@ -55,6 +58,32 @@ def _centered(cell_or_doc, text, size=13, bold=False, italic=False, first=False)
     return paragraph
 
 
+# What may follow w:pBdr inside w:pPr (the schema's order), for inserting the border in its place.
+AFTER_BORDER = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+def _rule(cell, cell_width, length):
+    """The short solid line under the issuing body and under the motto (Decree 30/2020, Appendix I): an empty
+    paragraph of `length` centred in the cell, with a bottom border."""
+    paragraph = cell.add_paragraph()
+    side = Emu((cell_width - length) // 2)
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = side
+    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.paragraph_format.line_spacing = Pt(4)
+    border = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(name), value)
+    border.append(bottom)
+    paragraph._p.get_or_add_pPr().insert_element_before(border, *AFTER_BORDER)
+    return paragraph
+
+
 def _body(document, text, indent=True):
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -74,8 +103,12 @@ def _fix_widths(table, *widths):
             cell.width = width
 
 
-def letter(tally, subject=None):
-    """A Document: the letter the office sends its units about the period's figures."""
+LEFT_WIDTH, RIGHT_WIDTH = Cm(6.3), Cm(10.2)
+
+
+def letter(tally, subject=None, today=None):
+    """A Document: the letter the office sends its units about the period's figures, dated this year."""
+    today = today or timezone.localdate()
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -88,16 +121,21 @@ def letter(tally, subject=None):
     body_top, body_bottom = issuing_body(tally.scope)
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _fix_widths(header, Cm(6.3), Cm(10.2))
+    _fix_widths(header, LEFT_WIDTH, RIGHT_WIDTH)
     left, right = header.rows[0].cells
     _centered(left, body_top, bold=True, first=True)
     if body_bottom:
         _centered(left, body_bottom, bold=True)
+    _rule(left, LEFT_WIDTH, Cm(2.2))
     _centered(left, "Số:       /UBND-VP", size=13)
     _centered(left, subject or f"V/v kết quả giải quyết hồ sơ TTHC {tally.period.label}", size=12)
     _centered(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=13, bold=True, first=True)
     _centered(right, "Độc lập - Tự do - Hạnh phúc", size=14, bold=True)
-    _centered(right, f"{place_name(tally.scope)}, ngày     tháng     năm 20…", size=14, italic=True)
+    _rule(right, RIGHT_WIDTH, Cm(6.4))
+    date_line = _centered(
+        right, f"{place_name(tally.scope)}, ngày     tháng     năm {today.year}", size=14, italic=True
+    )
+    date_line.paragraph_format.space_before = Pt(6)
 
     recipients = document.add_paragraph()
     recipients.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -114,11 +152,14 @@ def letter(tally, subject=None):
         _body(document, text)
     _body(document, "Để nâng cao chất lượng giải quyết thủ tục hành chính, yêu cầu các cơ quan, đơn vị thực hiện:")
     for number in (1, 2, 3):
-        _body(document, f"{number}. {'…' * 55}")
-    _body(document, "Yêu cầu Thủ trưởng các cơ quan, đơn vị nghiêm túc triển khai thực hiện./.")
+        _body(document, f"{number}. {'…' * 25}")  # one line of the text width: filled in by hand
+    closing = _body(document, "Yêu cầu Thủ trưởng các cơ quan, đơn vị nghiêm túc triển khai thực hiện./.")
+    closing.paragraph_format.keep_with_next = True
 
     footer = document.add_table(rows=1, cols=2)
     _fix_widths(footer, Cm(7.5), Cm(9.0))
+    # "Nơi nhận" and the signature block stay on one page, after the closing line.
+    footer.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     recipients_cell, signature = footer.rows[0].cells
     paragraph = recipients_cell.paragraphs[0]
     _run(paragraph, "Nơi nhận:", size=12, bold=True, italic=True)

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from cases.catalogue.calendar import calendar as load_calendar
+
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
@@ -48,6 +50,16 @@ class Period:
     def last_day_at(self):
         """The first moment of the period's last day: open dossiers due before it are overdue at the period's end."""
         return datetime.combine(self.end, time.min, self.tz)
+
+    @property
+    def quarter_number(self):
+        """The quarter the period starts in (1–4): what the picker shows for a quarter."""
+        return (self.start.month - 1) // 3 + 1
+
+    @property
+    def half_number(self):
+        """1 for the first six months, 2 for the last: what the picker shows for a half-year."""
+        return 1 if self.start.month <= 6 else 2
 
     @property
     def range_text(self):
@@ -148,11 +160,16 @@ def parse_day(text):
     raise PeriodError(f"Ngày «{text}» không đọc được (dùng dd/mm/yyyy).")
 
 
-def from_params(params, today):
-    """A period from query parameters: ky=thang|quy|nua_nam|nam|ky_thong_ke|khoang, nam, thang, quy, tu, den.
+PICKER_FIELDS = ("ky", "nam", "thang", "quy", "nua", "tu", "den")
 
-    Without parameters: the current month to date.
+
+def from_params(params, today):
+    """A period from query parameters: ky=thang|quy|nua_nam|nam|ky_thong_ke|khoang, nam, thang, quy, nua, tu, den.
+
+    Without any of them: the default period (`default`).
     """
+    if not any(params.get(name) for name in PICKER_FIELDS):
+        return default(today)[0]
     kind = params.get("ky") or "thang"
     try:
         y = int(params.get("nam") or today.year)
@@ -173,3 +190,66 @@ def from_params(params, today):
             raise
         raise PeriodError("Kỳ báo cáo không hợp lệ.") from exc
     raise PeriodError(f"Loại kỳ «{kind}» không có.")
+
+
+# --- the period a page opens on ------------------------------------------------------------------------------
+def working_days_elapsed(first, today, work_calendar):
+    """Working days from `first` up to yesterday: the days of a running period that are over."""
+    days, current = 0, first
+    while current < today:
+        days += work_calendar.is_working_day(current)
+        current += timedelta(days=1)
+    return days
+
+
+def default(today, work_calendar=None):
+    """(period, sentence) — what an office means by "this month" when nobody chose a period.
+
+    The running month up to today; but while it has had fewer than settings.REPORT_MONTH_SETTLES_AFTER working
+    days, the month just ended (offices report on it in those days, and a day or two of figures says nothing).
+    The sentence says which, for the page to show.
+    """
+    running = month(today.year, today.month)
+    elapsed = working_days_elapsed(running.start, today, work_calendar or load_calendar())
+    if elapsed < settings.REPORT_MONTH_SETTLES_AFTER:
+        previous = running.previous()
+        done = "chưa qua ngày làm việc nào" if elapsed == 0 else f"mới qua {elapsed} ngày làm việc"
+        return previous, (
+            f"Mặc định: {previous.label}, tháng vừa hết — {running.label} {done} (trang mở trên tháng đang chạy từ"
+            f" ngày làm việc thứ {settings.REPORT_MONTH_SETTLES_AFTER + 1} của tháng)."
+        )
+    return running.up_to(today), f"Mặc định: {running.label}, tháng đang chạy, tính đến hết ngày {today:%d/%m/%Y}."
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The period a page shows, with what its picker needs to show that period again (a round trip)."""
+
+    period: Period
+    error: str | None
+    default_note: str | None  # set when nobody chose a period: which one the page opened on, and why
+    years: tuple
+
+    months = tuple(range(1, 13))
+    quarters = (1, 2, 3, 4)
+    halves = ((1, "Đầu năm"), (2, "Cuối năm"))
+
+
+def pick(params, today, clip=False):
+    """The period the picker's fields ask for (or the default), an error in Vietnamese, and the picker's lists.
+
+    `clip`: a running period ends today (what a page that lists figures shows in its heading).
+    """
+    note, error = None, None
+    try:
+        if any(params.get(name) for name in PICKER_FIELDS):
+            period = from_params(params, today)
+            if clip:
+                period = period.up_to(today)
+        else:
+            period, note = default(today)
+    except PeriodError as exc:
+        period, note = default(today)
+        error = str(exc)
+    years = sorted({*range(today.year, today.year - 6, -1), period.start.year, period.end.year}, reverse=True)
+    return Picked(period, error, note, tuple(years))

@@ -6,7 +6,7 @@ Everything here reads a reports.figures.tally.Tally; no figure is computed twice
 from django.conf import settings
 
 from cases.catalogue.models import Level
-from cases.core.formats import count, number, percent
+from cases.core.formats import count, number, percent, percent_limit
 
 
 def _scope_name(tally):
@@ -36,7 +36,7 @@ def summary(tally):
     if t.received_in_period:
         text.append(
             f"Hồ sơ nộp trực tuyến {number(t.received_online)} hồ sơ, đạt tỷ lệ {percent(t.online_rate)} số hồ sơ"
-            f" tiếp nhận trong kỳ (chỉ tiêu trên {percent(settings.TARGET_ONLINE_RATE)})."
+            f" tiếp nhận trong kỳ (chỉ tiêu trên {percent_limit(settings.TARGET_ONLINE_RATE)})."
         )
     return " ".join(text)
 
@@ -83,7 +83,7 @@ def paragraphs(tally):
     below = below_target_units(tally)
     if below:
         result.append(
-            f"Các cơ quan, đơn vị có tỷ lệ giải quyết đúng hạn dưới {percent(settings.TARGET_ON_TIME_RATE)}: "
+            f"Các cơ quan, đơn vị có tỷ lệ giải quyết đúng hạn dưới {percent_limit(settings.TARGET_ON_TIME_RATE)}: "
             + "; ".join(below)
             + "."
         )

@@ -4,7 +4,7 @@ from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from cases.core.formats import percent
+from cases.core.formats import percent, percent_limit
 
 register = template.Library()
 
@@ -20,8 +20,14 @@ def counter_link(value, url=None):
 
 @register.simple_tag
 def rate(value):
-    """The same writing as the letters: 97,51%, 94,2%, 100%."""
+    """A measured rate, as everywhere: 97,51%, 96,90%, 100,00%."""
     return percent(value)
+
+
+@register.simple_tag
+def target(value):
+    """A target as it was set: 95%, 70%."""
+    return percent_limit(value)
 
 
 @register.simple_tag

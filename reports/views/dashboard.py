@@ -26,17 +26,11 @@ def _scope(request):
     return access.report_scope(request.user, request.GET.get("don_vi"))
 
 
-def _period(request):
-    try:
-        return periods.from_params(request.GET, timezone.localdate()), None
-    except periods.PeriodError as error:
-        return periods.from_params({}, timezone.localdate()), str(error)
-
-
 def _scoped_tally(request):
+    """(tally, visible units, periods.Picked): the period asked for, or the default one."""
     scope, visible = _scope(request)
-    period, error = _period(request)
-    return tally(period, scope=scope, allowed_units=visible), visible, error
+    picked = periods.pick(request.GET, timezone.localdate(), clip=True)
+    return tally(picked.period, scope=scope, allowed_units=visible), visible, picked
 
 
 def _list_links(period, unit, subtree=False):
@@ -63,7 +57,7 @@ def _apology_rows(result, apologies):
 
 
 def dashboard(request):
-    result, visible, error = _scoped_tally(request)
+    result, visible, picked = _scoped_tally(request)
     period = result.period
     offices = [row for row in result.units if row.unit.level != Level.COMMUNE]
     communes = [row for row in result.units if row.unit.level == Level.COMMUNE]
@@ -92,7 +86,9 @@ def dashboard(request):
         {
             "result": result,
             "period": period,
-            "period_error": error,
+            "period_error": picked.error,
+            "default_note": picked.default_note,
+            "picker": picked,
             "offices": _rows(result, offices),
             "communes": _rows(result, communes),
             "fields": result.fields,
@@ -104,8 +100,6 @@ def dashboard(request):
             "paragraphs": wording.paragraphs(result),
             "scopes": visible.order_by("path"),
             "query": query,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
-            "months": range(1, 13),
         },
     )
 

@@ -38,13 +38,9 @@ def index(request):
     params = request.POST if request.method == "POST" else request.GET
     scope, visible = _scope(request.user, params.get("don_vi"))
     _check_role(request.user)
-    today = timezone.localdate()
-    error = None
-    try:
-        period = periods.from_params(params, today)
-        period.up_to(today)  # a period that has not begun has no figures
-    except periods.PeriodError as exc:
-        period, error = periods.from_params({}, today), str(exc)
+    # A running period is counted up to today (as the tally counts it); one that has not begun is an error.
+    picked = periods.pick(params, timezone.localdate(), clip=True)
+    period, error = picked.period, picked.error
     kind = params.get("bieu")
     if request.method == "POST" and error is None:
         if kind not in homeaffairs.KINDS:
@@ -65,10 +61,10 @@ def index(request):
             "scopes": visible.order_by("path"),
             "period": period,
             "period_error": error,
+            "default_note": picked.default_note,
+            "picker": picked,
             "kinds": homeaffairs.KINDS,
             "rule_lines": appraisal.rule_lines(),
-            "years": range(today.year, today.year - 6, -1),
-            "months": range(1, 13),
             "async_units": settings.APPRAISAL_ASYNC_UNITS,
         },
         status=400 if error and request.method == "POST" else 200,

@@ -124,9 +124,10 @@ def test_a_dossier_is_read_with_its_history(admin_client, dossier):
     page = admin_client.get(reverse("admin:cases_dossier_change", args=[dossier.pk])).content.decode()
     assert "DBD-PH-240207-0001" in page
     assert "Bản đồ thửa đất" in page  # the clock stop
-    assert "10:00 20/02/2024" in page  # the event, in local time, dd/mm/yyyy
-    assert "Trạng thái: Chờ bổ sung" in page  # before/after in words, not JSON
-    assert "Ngày hẹn trả: 10:00 21/02/2024" in page
+    assert "20/02/2024 10:00" in page  # the event, in local time, dd/mm/yyyy HH:MM as on the dossier page
+    # Each event as the sentence the dossier page shows, not JSON.
+    assert "Tiếp nhận hồ sơ; hẹn trả kết quả 21/02/2024 10:00." in page
+    assert "Yêu cầu người nộp bổ sung, hoàn thiện hồ sơ" in page
     assert 'name="_save"' not in page
 
 

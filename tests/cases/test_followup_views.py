@@ -472,8 +472,8 @@ def test_the_attachment_is_served_to_the_office_and_the_unit_only(client, cast, 
 
 
 def test_the_timeline_shows_the_apology_as_a_new_return_date(client, cast, units, procedures):
+    from cases.desk import timeline
     from cases.models import Dossier
-    from cases.templatetags.portal import event_changes
 
     with time_machine.travel(vn(2024, 3, 8, 9), tick=False):
         dossier = Dossier.receive(
@@ -483,5 +483,5 @@ def test_the_timeline_shows_the_apology_as_a_new_return_date(client, cast, units
             received_at=vn(2024, 3, 1, 8),
         )
         dossier.issue_apology(by=cast["desk_pu_hong"], reason="Chờ xác minh", new_due_at=vn(2024, 3, 13, 17))
-    changes = event_changes(dossier.events.get(kind="apology"))
-    assert changes == [("Ngày hẹn trả người nộp", "08:00 06/03/2024", "17:00 13/03/2024")]
+    sentence = timeline.sentence(dossier.events.get(kind="apology"))
+    assert sentence == "Lập phiếu xin lỗi và hẹn lại ngày trả kết quả: từ 06/03/2024 08:00 sang 13/03/2024 17:00."

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import time
 
 import pytest
@@ -109,18 +110,53 @@ def test_the_preview_shows_the_problems_by_line_and_writes_nothing(officer):
     assert [line for line, _ in page.context["rows"]] == [2, 3, 4]
     assert page.context["rows"][0][1][:3] == ["PH-001", "1.004837", "DBD-PH"]
     assert html.count('class="row-bad"') == 2
-    assert "Bỏ qua dòng lỗi" in html
+    # Said before the click: what the one button does.
+    assert "Nhập 1 dòng hợp lệ, bỏ qua 2 dòng lỗi" in html
+    assert "nhập 1 dòng hợp lệ</strong> (1 tạo mới, 0 cập nhật) và <strong>bỏ qua 2 dòng lỗi</strong>" in html
     assert Dossier.objects.count() == 0
 
 
-def test_confirming_a_file_with_problems_without_skipping_writes_nothing(officer, eager):
+def test_the_button_offered_for_a_file_with_problems_imports_its_valid_rows(officer, eager):
+    upload(officer, csv_file(PH_ROW, BAD_DATES))
+    job = last_job()
+    html = officer.get(reverse("cases:import_job", args=[job.pk])).content.decode()
+    # The form's only button carries the choice: what it posts is what confirm(skip_invalid=True) posts.
+    form = re.search(r'<form method="post" action="[^"]*xac-nhan/".*?</form>', html, re.S).group(0)
+    assert re.findall(r"<button[^>]*>", form) == [
+        '<button type="submit" class="button primary" name="skip_invalid" value="on">'
+    ]
+    confirm(officer, job, skip_invalid=True)
+    assert list(Dossier.objects.values_list("code", flat=True)) == ["PH-001"]
+
+
+def test_a_post_without_the_buttons_choice_writes_nothing(officer, eager):
     upload(officer, csv_file(PH_ROW, BAD_DATES))
     job = last_job()
     response = confirm(officer, job)
-    assert "Tệp có dòng lỗi nên chưa nhập gì" in response.content.decode()
+    assert "Tệp có dòng lỗi: hãy bấm nút «Nhập … dòng hợp lệ»" in response.content.decode()
     job.refresh_from_db()
     assert job.state == JobState.UPLOADED
     assert Dossier.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "\n".join([HEADER, BAD_DATES, UNKNOWN_PROCEDURE]).encode(),  # every row refused
+        b"ma_ho_so,nguoi_nop\nA,B\n",  # required columns missing: no row could be read
+        HEADER.encode(),  # a header and nothing else
+    ],
+)
+def test_nothing_to_import_offers_no_confirmation(officer, eager, content):
+    upload(officer, SimpleUploadedFile("ho-so.csv", content))
+    job = last_job()
+    html = officer.get(reverse("cases:import_job", args=[job.pk])).content.decode()
+    assert "xac-nhan/" not in html and "Xác nhận" not in html
+    assert "Tải lên tệp đã sửa" in html
+    response = confirm(officer, job, skip_invalid=True)
+    assert "Tệp không có dòng hợp lệ nào nên không có gì để nhập" in response.content.decode()
+    job.refresh_from_db()
+    assert job.state == JobState.UPLOADED and Dossier.objects.count() == 0
 
 
 def test_an_unreadable_file_is_explained(officer):

@@ -328,10 +328,9 @@ def test_the_dossier_page_shows_details_timeline_and_the_actions_its_state_allow
     html = response.content.decode()
     assert "Lò Thị Mai" in html and "Thủ tục đăng ký kết hôn" in html
     assert "Tiếp nhận" in html and "Có kết quả" in html  # timeline
-    assert 'Trạng thái: <span class="before">Đang giải quyết</span> → <span class="after">Đã có kết quả</span>' in html
+    assert "Có kết quả giải quyết hồ sơ." in html
     assert '<span class="badge badge-blue">Đúng hạn</span>' in html
-    # The receipt sets the due time for the first time: no struck-out "before".
-    assert 'Ngày hẹn trả: <span class="after">17:00 05/03/2024</span>' in html
+    assert "Tiếp nhận hồ sơ; hẹn trả kết quả 05/03/2024 17:00." in html
     slugs = [item["slug"] for item in response.context["actions"]]
     assert slugs == ["tra-ket-qua", "phan-cong", "sua-ngay"]
     open_slugs = [item["slug"] for item in client.get(f"/ho-so/{dossiers['land'].code}/").context["actions"]]
@@ -455,10 +454,7 @@ def test_correcting_a_date_needs_a_reason_and_keeps_the_old_value(client, dossie
     event = dossier.events.get(kind="corrected")
     assert event.reason == "Nhập nhầm ngày hẹn"
     html = client.get(f"/ho-so/{dossier.code}/").content.decode()
-    assert (
-        'Ngày hẹn trả: <span class="before">08:00 11/03/2024</span> → <span class="after">17:00 12/03/2024</span>'
-        in html
-    )
+    assert "Sửa ngày hẹn trả từ 11/03/2024 08:00 thành 12/03/2024 17:00." in html
 
 
 def test_assigning_a_handler_of_the_same_desk(client, dossiers, cast, django_user_model, units):
@@ -512,3 +508,32 @@ def test_today_after_the_day_turns_moves_dossiers_into_overdue(client, dossiers,
     sections = {section["key"]: section for section in response.context["sections"]}
     assert {d.code for d in sections["overdue"]["dossiers"]} == {dossiers["late"].code, dossiers["land"].code}
     assert sections["today"]["count"] == 0
+
+
+def test_the_timeline_reads_as_sentences_with_dates_as_on_paper(client, dossiers, cast, units):
+    """Issue 11, item 6: no field names, no ISO moments, the system named as such."""
+    from cases.desk import timeline
+    from cases.followup.overdue import flag_overdue
+
+    late = dossiers["late"]
+    officer = cast["desk_pu_hong"]
+    late.assign(by=officer, handler=officer)
+    late.request_supplement(by=officer, missing_papers="Bản sao giấy khai sinh", at=vn(2024, 3, 6, 9, 0))
+    late.receive_supplement(by=officer, at=vn(2024, 3, 7, 9, 0))
+    flag_overdue(as_of=vn(2024, 3, 8, 9, 30))
+    login(client, officer)
+    html = client.get(f"/ho-so/{late.code}/").content.decode()
+    lines = [line.as_text() for line in timeline.lines(late.events.select_related("by"))]
+    assert lines == [
+        "01/03/2024 09:00 — Lò Văn A: Tiếp nhận hồ sơ; hẹn trả kết quả 06/03/2024 09:00.",
+        "06/03/2024 09:00 — Lò Văn A: Yêu cầu người nộp bổ sung, hoàn thiện hồ sơ; dừng tính thời hạn giải quyết"
+        " từ lúc này. Ghi chú: Bản sao giấy khai sinh",
+        "07/03/2024 09:00 — Lò Văn A: Nhận hồ sơ bổ sung, tính tiếp thời hạn giải quyết; ngày hẹn trả chuyển từ"
+        " 06/03/2024 09:00 sang 07/03/2024 09:00.",
+        "08/03/2024 09:30 — Hệ thống (tự động): Hồ sơ quá hạn: đã qua thời điểm hẹn trả mà chưa có kết quả"
+        " (ghi nhận lúc 08/03/2024 09:30).",
+        "08/03/2024 10:00 — Lò Văn A: Phân công Lò Văn A xử lý hồ sơ.",  # recorded now: the frozen Friday 10:00
+    ]
+    for line in lines:
+        assert line.split(": ", 1)[1] in html.replace("<br>", "") or "Ghi chú" in line
+    assert "overdue_since" not in html and "+07:00" not in html and "hệ thống</span>" not in html

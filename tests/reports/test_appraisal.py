@@ -345,3 +345,41 @@ def test_a_period_not_yet_begun_is_refused(client, cast, followed, tmp_path):
     may = {"ky": "thang", "nam": "2024", "thang": "5", "don_vi": "DBD", "bieu": "danh-gia"}
     response = client.post(reverse("reports:homeaffairs"), may)
     assert response.status_code == 400 and "chưa bắt đầu" in response.content.decode()
+
+
+def test_an_explanation_counts_as_missing_only_after_its_deadline(march, units, cast):
+    """Worked example (issue 11, item 5). Keo Lôm resolved its one March dossier on time (100%), Pú Hồng 2 of 3.
+
+    On 10/04/2024 the office asks both for an explanation of March by 30/04/2024. Until the deadline nothing is
+    owed: Keo Lôm keeps "Hoàn thành xuất sắc nhiệm vụ" (100% ≥ 98%, nothing overdue, no explanation overdue).
+    Pú Hồng answers on 20/04; Keo Lôm does not. From 01/05 Keo Lôm owes one unanswered explanation and falls to
+    "Hoàn thành nhiệm vụ" (the first two levels require none); Pú Hồng's answered one never counts against it.
+    """
+
+    def keo_lom_and_pu_hong():
+        rows = {item.unit.code: item for item in appraisal.appraise(march, scope=units["district"]).units}
+        return [(rows[code].explanations_owed, rows[code].explanations_answered, rows[code].rating) for code in
+                ("DBD-KL", "DBD-PH")]  # fmt: skip
+
+    before = keo_lom_and_pu_hong()
+    assert before[0] == (0, 0, "Hoàn thành xuất sắc nhiệm vụ")
+    request = ExplanationRequest.objects.create(
+        office=units["district"],
+        period_start=date(2024, 3, 1),
+        period_end=date(2024, 3, 31),
+        deadline=date(2024, 4, 30),
+    )
+    Explanation.objects.create(request=request, unit=units["keo_lom"])
+    answered = Explanation.objects.create(request=request, unit=units["pu_hong"])
+    # Asked, not yet due: nothing changes.
+    assert keo_lom_and_pu_hong() == before
+    with time_machine.travel(vn(2024, 4, 20, 9), tick=False):
+        answered.answered_at = vn(2024, 4, 20, 9)
+        answered.save()
+        # Answered within the deadline: owed and answered, nothing missing.
+        assert keo_lom_and_pu_hong()[1] == (1, 1, before[1][2])
+    # The deadline's last day still counts as in time.
+    with time_machine.travel(vn(2024, 4, 30, 16), tick=False):
+        assert keo_lom_and_pu_hong()[0] == (0, 0, "Hoàn thành xuất sắc nhiệm vụ")
+    with time_machine.travel(vn(2024, 5, 1, 8), tick=False):
+        assert keo_lom_and_pu_hong() == [(1, 0, "Hoàn thành nhiệm vụ"), (1, 1, before[1][2])]

@@ -149,10 +149,44 @@ def test_the_same_figures_in_the_dashboard_json_xlsx_and_text(office, march, uni
         expected = value(totals, key)
         assert xlsx_totals[key] == expected, key
     assert xlsx_totals["received_total"] == 12
-    assert xlsx_totals["on_time_rate"] == data["totals"]["on_time_rate"]
+    # A rate cell holds the fraction its 0.00% format shows: 0.75 reads 75,00%, as the page writes 75,00%.
+    assert round(xlsx_totals["on_time_rate"] * 100, 2) == data["totals"]["on_time_rate"]
     assert f"đã tiếp nhận {wording.number(totals.received_total)} hồ sơ" in text
     assert f"(đạt tỷ lệ {wording.percent(totals.on_time_rate)})" in text
     assert text == "\n\n".join(wording.paragraphs(dashboard))
     for row in dashboard.units:
         unit_json = next(u for u in data["units"] if u["code"] == row.unit.code)
         assert {name: unit_json[name] for name in COUNTER_NAMES} == {n: getattr(row.counters, n) for n in COUNTER_NAMES}
+
+
+# --- the menu (issue 11, item 1) -------------------------------------------------------------------------------
+def menu_links(client):
+    """The header's links, as (text, href), from the Today page."""
+    import re
+
+    html = client.get(reverse("cases:today")).content.decode()
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+    return {text.strip(): href for href, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)}
+
+
+def test_home_affairs_reaches_its_page_and_the_weekly_report_from_the_menu(client, cast):
+    client.login(username=cast["home_affairs"].username, password=PASSWORD)
+    links = menu_links(client)
+    assert links["Đánh giá, xếp loại"] == reverse("reports:homeaffairs")
+    assert links["Báo cáo tuần"] == reverse("reports:weekly")
+    page = client.get(links["Đánh giá, xếp loại"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'aria-current="page">Đánh giá, xếp loại' in html
+    # No configuration names on a page an officer reads.
+    assert "APPRAISAL_RULES" not in html and "Cách xếp loại đang áp dụng" in html
+
+
+def test_the_menu_offers_each_report_to_those_who_may_open_it(client, cast):
+    for role, homeaffairs in (("office", True), ("desk_pu_hong", False), ("outsider", False)):
+        client.login(username=cast[role].username, password=PASSWORD)
+        links = menu_links(client)
+        assert ("Đánh giá, xếp loại" in links) is homeaffairs, role
+        assert "Báo cáo tuần" in links and "Báo cáo" in links, role
+        assert client.get(reverse("reports:homeaffairs")).status_code == (200 if homeaffairs else 403), role
+        assert client.get(links["Báo cáo tuần"]).status_code == 200, role
