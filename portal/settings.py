@@ -123,7 +123,14 @@ if REDIS_URL:
     # A Redis that is down or hung must not hold a desk request: fail within seconds, the beat retries the work.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that is down never takes a page down: it reads as empty, logs once, is tried again every few seconds.
+    CACHES = {
+        "default": {
+            "BACKEND": "cases.core.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"retry_after": env_float("CACHE_RETRY_AFTER", 10.0), "socket_timeout": 0.5},
+        }
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for sub in ("out", "processed", "control"):
