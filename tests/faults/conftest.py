@@ -9,6 +9,9 @@ import time
 
 import pytest
 
+# The worker tests' fixtures: a flushed Redis database of the tests' own, and the Celery app on another broker.
+from tests.cases.test_worker import broker_at, redis_url  # noqa: F401
+
 IN_CI = os.environ.get("CI") == "true"
 CLOSED_PORT = 1  # nothing listens on port 1: a connection is refused at once
 

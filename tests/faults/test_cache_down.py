@@ -57,9 +57,17 @@ def badge_overdue(response):
 
 @pytest.mark.services
 def test_every_page_and_a_desk_entry_work_with_redis_on_a_closed_port(
-    client, cast, procedures, overdue, cache_at, caplog
+    client,
+    cast,
+    procedures,
+    overdue,
+    cache_at,
+    broker_at,
+    caplog,
 ):
-    cache_at(f"redis://127.0.0.1:{CLOSED_PORT}/0", retry_after=60)
+    closed = f"redis://127.0.0.1:{CLOSED_PORT}/0"
+    cache_at(closed, retry_after=60)
+    broker_at(closed)  # REDIS_URL is both: the job queue is down too
 
     with caplog.at_level(logging.WARNING, logger="cases.core.cache"):
         for role, urls in PAGES.items():
