@@ -31,7 +31,8 @@ from tests.conftest import vn
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
-TEST_REDIS_DB = 5
+# Another Redis database when several checkouts run their suites on one Redis at once (each flushes its own).
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "5"))
 CLOSED_PORT_BROKER = "redis://127.0.0.1:6399/0"
 AS_OF = FRIDAY_MORNING.isoformat()
 
