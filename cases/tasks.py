@@ -5,9 +5,11 @@ import logging
 from datetime import datetime
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError
 
-from cases.core import jobs
+from cases.core import health, jobs
 from cases.exchange import uploads
 from cases.followup import digests, overdue
 
@@ -48,16 +50,25 @@ def send_digests():
 @shared_task(name="cases.import_dossiers", bind=True, max_retries=3, acks_late=True)
 def import_dossiers(self, job_id):
     """Check or import one uploaded file (its Job says which). Re-running it is harmless: a finished job is left
-    alone, and importing the same rows again changes nothing (the exchange format's upsert)."""
-    job = jobs.claim(job_id)
+    alone (the rows and the job's "done" are committed together), and a message superseded by a retry is refused."""
+    job = jobs.claim(job_id, self.request.id)
     if job is None:
         return "đã xử lý"
     try:
-        uploads.work(job)
+        with jobs.heartbeat(job):
+            uploads.work(job)
+    except jobs.Superseded:
+        log.warning("Việc %s đã được chạy lại hoặc đánh dấu mất tiến trình; lần chạy này không ghi gì.", job_id)
+        return "bỏ qua"
+    except SoftTimeLimitExceeded:
+        _fail(job_id, jobs.TIMED_OUT_MESSAGE.format(minutes=round(settings.JOB_SOFT_TIME_LIMIT / 60)))
+        log.warning("Việc %s quá thời gian cho phép.", job_id)
+        return "quá thời gian"
     except DatabaseError as exc:
         if self.request.retries < self.max_retries:
+            jobs.release(job_id)
             raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
-        _fail(job_id, "Cơ sở dữ liệu không phản hồi; chưa ghi gì. Hãy tải tệp lên lại sau ít phút.")
+        _fail(job_id, "Cơ sở dữ liệu không phản hồi; chưa ghi gì. Bấm «Thử lại» sau ít phút.", retryable=True)
         raise
     except Exception:
         _fail(job_id, "Lỗi hệ thống khi xử lý tệp; chưa ghi gì. Đã ghi nhật ký để quản trị viên kiểm tra.")
@@ -65,8 +76,17 @@ def import_dossiers(self, job_id):
     return job.state
 
 
-def _fail(job_id, message):
+@shared_task(name="cases.reap_lost_jobs", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def reap_lost_jobs():
+    """Every minute (the beat): mark failed the jobs whose worker died, so their pages say so and offer «Thử lại»;
+    and note that a worker ran this (the health check's worker heartbeat)."""
+    found = jobs.reap_lost()
+    health.worker_ran()
+    return found
+
+
+def _fail(job_id, message, retryable=False):
     try:
-        jobs.fail(job_id, message)
+        jobs.fail(job_id, message, retryable=retryable)
     except DatabaseError:
         log.exception("Không ghi được trạng thái lỗi của việc %s.", job_id)

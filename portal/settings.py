@@ -115,15 +115,37 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Background jobs' limits (README, "Chạy thật") ---------------------------------------------------------------
+# Every task: a soft limit (the task stops cleanly and its job says so), then a hard one (the worker's child is killed).
+JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 30 * 60)
+JOB_TIME_LIMIT = env_int("JOB_TIME_LIMIT", JOB_SOFT_TIME_LIMIT + 120)
+# A running job's heartbeat; without one for JOB_LOST_AFTER seconds its worker died and the job is marked failed.
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 10.0)
+JOB_LOST_AFTER = env_int("JOB_LOST_AFTER", 120)
+# An unacknowledged message (its worker died) is delivered again after this; longer than any task may run, or a
+# task still running would be started twice.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", JOB_TIME_LIMIT + 300)
+
 # Redis when REDIS_URL is set; otherwise a broker that needs no server (kombu's filesystem transport).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     # A Redis that is down or hung must not hold a desk request: fail within seconds, the beat retries the work.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 3,
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    }
     CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that is down never takes a page down: it reads as empty, logs once, is tried again every few seconds.
+    CACHES = {
+        "default": {
+            "BACKEND": "cases.core.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"retry_after": env_float("CACHE_RETRY_AFTER", 10.0), "socket_timeout": 0.5},
+        }
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     for sub in ("out", "processed", "control"):
@@ -141,13 +163,26 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A message is acknowledged when its task ends, so a worker that dies mid-task leaves it to be delivered again (the
+# jobs refuse a second run of finished work: cases.core.jobs). A child killed by the hard limit or the kernel's
+# out-of-memory killer is not re-queued (that file would kill the next one too): its job is marked lost and may be
+# retried by its owner.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_SOFT_TIME_LIMIT = JOB_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = JOB_TIME_LIMIT
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # Times are Asia/Ho_Chi_Minh (CELERY_TIMEZONE). Every job is idempotent, so a run missed or repeated is harmless.
 CELERY_BEAT_SCHEDULE = {
+    "cases.reap_lost_jobs every minute": {
+        "task": "cases.reap_lost_jobs",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     "cases.flag_overdue every 15 minutes": {
         "task": "cases.flag_overdue",
         "schedule": crontab(minute="*/15"),

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import views
+
 admin.site.site_header = "Quản trị Cổng Một cửa"
 admin.site.site_title = "Quản trị Cổng Một cửa"
 admin.site.index_title = "Danh mục và tài khoản"
@@ -9,6 +11,7 @@ admin.site.index_title = "Danh mục và tài khoản"
 urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("suc-khoe/", views.health, name="health"),
     path("quan-tri/", admin.site.urls),
     path("bao-cao/", include("reports.urls")),
     path("", include("cases.urls")),

@@ -4,6 +4,8 @@ the work is in the layers below."""
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError
 
 from cases.catalogue.models import Unit
@@ -39,15 +41,25 @@ def weekly_report():
     return [path.name for path in weekly.write_and_send()]
 
 
-@shared_task(name="reports.build_workbook", acks_late=True)
-def build_workbook(job_id):
+@shared_task(name="reports.build_workbook", bind=True, acks_late=True)
+def build_workbook(self, job_id):
     """Build the workbook a job asks for, within what its owner may see, reporting progress as it goes."""
-    job = jobs.claim(job_id)
+    job = jobs.claim(job_id, self.request.id)
     if job is None:
         return None
     try:
-        scope = Unit.objects.get(pk=job.params["scope_id"]) if job.params.get("scope_id") else None
-        homeaffairs.work(job, scope)
+        with jobs.heartbeat(job):
+            scope = Unit.objects.get(pk=job.params["scope_id"]) if job.params.get("scope_id") else None
+            homeaffairs.work(job, scope)
+    except jobs.Superseded:
+        log.warning("Việc %s đã được chạy lại hoặc đánh dấu mất tiến trình; bỏ qua lần chạy này.", job_id)
+        return None
+    except SoftTimeLimitExceeded:
+        jobs.fail(job_id, jobs.TIMED_OUT_MESSAGE.format(minutes=round(settings.JOB_SOFT_TIME_LIMIT / 60)))
+        return None
+    except DatabaseError:
+        jobs.fail(job_id, "Cơ sở dữ liệu không phản hồi; chưa tạo được tệp. Bấm «Thử lại» sau ít phút.", retryable=True)
+        raise
     except Exception:
         jobs.fail(job_id, "Không tạo được tệp. Hãy thử lại hoặc báo quản trị hệ thống.")
         raise

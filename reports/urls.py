@@ -11,4 +11,5 @@ urlpatterns = [
     path("noi-vu/", homeaffairs.index, name="homeaffairs"),
     path("noi-vu/viec/<uuid:job_id>/", homeaffairs.job, name="homeaffairs_job"),
     path("noi-vu/viec/<uuid:job_id>/tai/", homeaffairs.job_file, name="homeaffairs_job_file"),
+    path("noi-vu/viec/<uuid:job_id>/thu-lai/", homeaffairs.job_retry, name="homeaffairs_job_retry"),
 ]

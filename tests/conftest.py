@@ -16,6 +16,8 @@ from cases.desk import access, outcome
 from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
 from reports.figures import periods
 
+pytest_plugins = ["tests.workers"]  # real Redis, Celery and database helpers for every test
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "mat-khau-thu-nghiem"
 

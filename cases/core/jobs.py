@@ -3,22 +3,49 @@
 job = jobs.create(JobKind.WORKBOOK, owner, title, params={...})
 jobs.send(job, "reports.build_workbook")     # after commit; a dead broker leaves it queued, unsent
 # in the task:
-job = jobs.claim(job_id)                     # None when another run finished it already
-report = jobs.Progress(job)                  # report(processed, total=None, message=None): bar + heartbeat
-jobs.finish(job, result={...}, output=name)  # or jobs.fail(job.pk, "Vietnamese message")
+job = jobs.claim(job_id, self.request.id)    # None when another run finished it already, or a retry superseded it
+with jobs.heartbeat(job):                    # a thread beats every JOB_HEARTBEAT_SECONDS, whatever the work does
+    report = jobs.Progress(job)              # report(processed, total=None, message=None): the progress bar
+    jobs.finish(job, result={...}, output=name)  # under the job's row lock: in the transaction that writes the work
+# or jobs.fail(job.pk, "Vietnamese message", retryable=...)
+
+A job whose heartbeat stops for JOB_LOST_AFTER seconds lost its worker (killed, out of memory, the machine
+restarted): `reap_lost` (the beat's sweep, and each read of the job's page) marks it failed, retryable, and `retry`
+sends it again. A retry never writes twice: `finish` checks under the row lock that the run is still the job's current
+one, so the work and its "done" are committed together or not at all, and a message delivered again after a retry is
+refused by `claim`.
 """
 
+import logging
+import threading
 import time
 import uuid
+from contextlib import contextmanager
+from datetime import timedelta
 
-from django.db.models import F
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from . import queue
 from .models import UNFINISHED, Job, JobState
 
-# A running job writes its progress (and so its heartbeat) at most this often.
+log = logging.getLogger(__name__)
+
+# A running job writes its progress at most this often.
 REPORT_EVERY_SECONDS = 2.0
+LOST_MESSAGE = (
+    "Tiến trình xử lý nền đã dừng đột ngột (máy chủ bị tắt, khởi động lại hoặc hết bộ nhớ) nên việc chưa xong; "
+    "chưa có gì được ghi. Bấm «Thử lại» để chạy lại."
+)
+TIMED_OUT_MESSAGE = (
+    "Việc chạy quá thời gian cho phép ({minutes} phút) nên đã dừng; chưa có gì được ghi. "
+    "Hãy chia nhỏ tệp hoặc phạm vi rồi thử lại, hoặc báo quản trị hệ thống."
+)
+
+
+class Superseded(Exception):
+    """This run is no longer the job's: it was marked lost, or sent again, while this run went on. Nothing is kept."""
 
 
 def create(kind, owner, title, *, params=None, state=JobState.QUEUED, **fields):
@@ -48,15 +75,67 @@ def was_sent(job):
     return job.state != JobState.QUEUED or bool(job.task_id)
 
 
-def claim(job_id):
-    """Mark a queued (or re-delivered running) job as running; None when it is finished or gone."""
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state__in=UNFINISHED).update(
-        state=JobState.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return None
-    return Job.objects.select_related("owner").get(pk=job_id)
+def claim(job_id, task_id=None):
+    """Mark a queued (or re-delivered running) job as running, under a lock on its row.
+
+    None when the job is finished or gone, or when `task_id` (the delivering message's) is not the job's: a retry sent
+    the job again under another id, and only that message runs it.
+    """
+    with transaction.atomic():
+        job = Job.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=job_id).first()
+        if job is None or job.state not in UNFINISHED:
+            return None
+        if task_id and job.task_id and job.task_id != task_id:
+            return None
+        if job.state == JobState.RUNNING and not _heart_stopped(job):
+            return None  # another run of it is alive: never two at once
+        now = timezone.now()
+        job.state, job.started_at, job.heartbeat_at, job.attempts = JobState.RUNNING, now, now, job.attempts + 1
+        job.task_id = task_id or job.task_id  # taken before `send` stored it: the sender's late write is skipped
+        job.save(update_fields=["state", "started_at", "heartbeat_at", "attempts", "task_id"])
+    return job
+
+
+def _heart_stopped(job):
+    """No heartbeat for three beats: no run of the job is alive (a re-delivered message may take it over)."""
+    quiet = timedelta(seconds=3 * settings.JOB_HEARTBEAT_SECONDS)
+    return job.heartbeat_at is None or job.heartbeat_at < timezone.now() - quiet
+
+
+def release(job_id):
+    """Put a running job back in the queue before its task retries (the database did not answer). Best effort: if the
+    database is still away, the retry finds the job "running" and leaves it to be marked lost and retried by hand."""
+    try:
+        Job.objects.filter(pk=job_id, state=JobState.RUNNING).update(state=JobState.QUEUED)
+    except DatabaseError:
+        log.warning("Không trả được việc %s về hàng đợi trước khi thử lại.", job_id)
+
+
+@contextmanager
+def heartbeat(job, every=None):
+    """While the block runs, a thread writes the job's heartbeat every JOB_HEARTBEAT_SECONDS, however long one step
+    of the work takes (a large import writes in one transaction). The heartbeat stops when the process dies."""
+    every = every or settings.JOB_HEARTBEAT_SECONDS
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(every):
+                try:
+                    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    log.warning("Không ghi được nhịp của việc %s; sẽ thử lại.", job.pk, exc_info=True)
+                    connections["default"].close()
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"job-{job.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield job
+    finally:
+        stop.set()
+        thread.join(timeout=every + 30)
 
 
 class Progress:
@@ -82,14 +161,93 @@ class Progress:
 
 
 def finish(job, state=JobState.DONE, **fields):
-    """Record how the job ended (its result, output, counts) in one write."""
-    job.state, job.finished_at = state, timezone.now()
-    for name, value in fields.items():
-        setattr(job, name, value)
-    job.save()
+    """Record how the job ended (its result, output, counts) in one write, under the job's row lock.
+
+    Call it inside the transaction that writes the job's work: it raises Superseded, and so rolls that work back, when
+    the job was marked lost or sent again meanwhile.
+    """
+    with transaction.atomic():
+        current = Job.objects.select_for_update().filter(pk=job.pk).values_list("state", "task_id").first()
+        if current is None or current[0] != JobState.RUNNING or (job.task_id and current[1] != job.task_id):
+            raise Superseded(f"job {job.pk} is {current and current[0]}, no longer this run's")
+        job.state, job.finished_at = state, timezone.now()
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.save()
     return job
 
 
-def fail(job_id, message):
-    """A job that could not be done: its state and the reason, in Vietnamese, for the page."""
-    Job.objects.filter(pk=job_id).update(state=JobState.FAILED, message=message[:255], finished_at=timezone.now())
+def fail(job_id, message, *, retryable=False):
+    """A job that could not be done: its state and the reason, in Vietnamese, for the page. A job already done stays
+    done. `retryable`: the page offers «Thử lại» (the worker died, the database did not answer)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).exclude(state=JobState.DONE).first()
+        if job is None:
+            return
+        _mark_failed(job, message, retryable)
+
+
+def _mark_failed(job, message, retryable):
+    job.state, job.message, job.finished_at = JobState.FAILED, message[:255], timezone.now()
+    job.result = {**job.result, "retryable": retryable}
+    job.save(update_fields=["state", "message", "finished_at", "result"])
+
+
+def may_retry(job):
+    return job.state == JobState.FAILED and bool(job.result.get("retryable"))
+
+
+def retry(job, task_name, **kwargs):
+    """Send a job whose run was cut off again (the page's «Thử lại»). False when it is not retryable (any more)."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if not may_retry(locked):
+            return False
+        locked.message, locked.finished_at = "", None
+        locked.result = {key: value for key, value in locked.result.items() if key != "retryable"}
+        locked.save(update_fields=["message", "finished_at", "result"])
+        send(locked, task_name, **kwargs)
+    job.refresh_from_db()
+    return True
+
+
+# --- jobs whose worker died -----------------------------------------------------------------------------------------
+def _lost_before(now=None):
+    return (now or timezone.now()) - timedelta(seconds=settings.JOB_LOST_AFTER)
+
+
+def is_lost(job, now=None):
+    """Running, but no heartbeat for JOB_LOST_AFTER seconds: its worker is gone."""
+    return job.state == JobState.RUNNING and (job.heartbeat_at is None or job.heartbeat_at < _lost_before(now))
+
+
+def reap_lost(now=None):
+    """Mark failed (retryable) every job whose worker died. The beat runs it every minute; returns how many.
+
+    A row locked by a live transaction is skipped: its work is being committed right now.
+    """
+    with transaction.atomic():
+        lost = list(
+            Job.objects.select_for_update(skip_locked=True).filter(
+                state=JobState.RUNNING, heartbeat_at__lt=_lost_before(now)
+            )
+        )
+        for job in lost:
+            _mark_failed(job, LOST_MESSAGE, retryable=True)
+    for job in lost:
+        log.warning("Việc %s (%s) mất tiến trình xử lý (nhịp cuối %s): đánh dấu không thực hiện được.",
+                    job.pk, job.title, job.heartbeat_at)  # fmt: skip
+    return len(lost)
+
+
+def checked(job, now=None):
+    """The job as its page shows it: marked failed first when its worker died (the page need not wait for the sweep)."""
+    if not is_lost(job, now):
+        return job
+    with transaction.atomic():
+        locked = Job.objects.select_for_update(skip_locked=True).filter(pk=job.pk).first()
+        if locked is not None and is_lost(locked, now):
+            _mark_failed(locked, LOST_MESSAGE, retryable=True)
+            log.warning("Việc %s (%s) mất tiến trình xử lý: đánh dấu không thực hiện được.", job.pk, job.title)
+    job.refresh_from_db()
+    return job

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from openpyxl import load_workbook
 
 from cases.core import jobs
@@ -191,8 +192,11 @@ def confirm(job, skip_invalid):
 
 
 def retry(job):
-    """Send a queued job again after the broker could not be reached."""
-    jobs.send(job, TASK)
+    """Send a job again: a queued one the broker never took, or one whose run was cut off (jobs.may_retry)."""
+    if job.state == JobState.QUEUED and not jobs.was_sent(job):
+        jobs.send(job, TASK)
+        return True
+    return jobs.retry(job, TASK)
 
 
 # --- what the task does --------------------------------------------------------------------------------------------
@@ -206,21 +210,26 @@ def work(job):
 
 
 def run(job, progress=None):
-    """Validate and write. Invalid rows without "skip" write nothing; with it, the refused rows go to the loi file."""
+    """Validate and write. Invalid rows without "skip" write nothing; with it, the refused rows go to the loi file.
+
+    The rows and the job's "done" are committed in one transaction: a worker killed before the commit wrote nothing
+    and its job can be run again; one killed after it left the job done, and a retry or a redelivered message then
+    finds it done and imports nothing twice (jobs.claim, jobs.finish).
+    """
     with job.file.open("rb") as handle:
         importer = _importer(job, handle, progress)
         result = importer.validate()
         if result.errors and not (skip_invalid(job) and importer.validated):
             result.created = result.updated = result.unchanged = 0
             _store_result(job, result)
-            state = JobState.FAILED
-        else:
-            if result.errors:
-                _save_rejected(job, importer)
+            jobs.finish(job, JobState.FAILED)
+            return result
+        if result.errors:
+            _save_rejected(job, importer)
+        with transaction.atomic():
             importer.write()
             _store_result(job, result)
-            state = JobState.DONE if result.written else JobState.FAILED
-    jobs.finish(job, state)
+            jobs.finish(job, JobState.DONE if result.written else JobState.FAILED)
     return result
 
 

@@ -64,6 +64,11 @@ def start_job(kind, user, scope, period):
     return job
 
 
+def retry(job):
+    """Send again a job whose run was cut off (jobs.may_retry); False when there is nothing to retry."""
+    return jobs.retry(job, TASK)
+
+
 def work(job, scope):
     """Build the job's workbook within what its owner may see, reporting progress, and store it under MEDIA_ROOT."""
     report = jobs.Progress(job)

@@ -25,7 +25,7 @@ def _require_uploader(user):
 
 def _job_or_404(request, pk):
     _require_uploader(request.user)
-    return get_object_or_404(uploads.jobs_of(request.user), pk=pk)
+    return jobs.checked(get_object_or_404(uploads.jobs_of(request.user), pk=pk))
 
 
 def import_upload(request):
@@ -50,6 +50,7 @@ def import_job(request, pk):
         "has_rejected": uploads.has_rejected_file(job),
         "offer": uploads.offer(job),
         "problems": [_split_problem(problem) for problem in job.result.get("problems", [])],
+        "may_retry": jobs.may_retry(job),
     }
     job.checking = context["checking"]
     if job.state == JobState.UPLOADED:
@@ -105,10 +106,10 @@ def import_confirm(request, pk):
 
 @require_POST
 def import_retry(request, pk):
-    """Send a job again after the queue could not be reached."""
+    """Send a job again: the queue could not be reached, or the worker died while it ran."""
     job = _job_or_404(request, pk)
-    if job.state == JobState.QUEUED and not jobs.was_sent(job):
-        uploads.retry(job)
+    if not uploads.retry(job):
+        messages.info(request, "Việc này không cần chạy lại.")
     return redirect("cases:import_job", pk=job.pk)
 
 

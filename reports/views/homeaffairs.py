@@ -12,7 +12,9 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from cases.core import jobs
 from cases.core.models import Job, JobKind, JobState
 from cases.desk import access
 from cases.followup import appraisal, homeaffairs
@@ -81,12 +83,21 @@ def _own_job(request, job_id):
 
 
 def job(request, job_id):
-    found = _own_job(request, job_id)
+    found = jobs.checked(_own_job(request, job_id))
     stalled = found.state == JobState.QUEUED and timezone.now() - found.created_at > STALLED_AFTER
-    response = render(request, "reports/homeaffairs_job.html", {"job": found, "stalled": stalled})
+    context = {"job": found, "stalled": stalled, "may_retry": jobs.may_retry(found)}
+    response = render(request, "reports/homeaffairs_job.html", context)
     if not found.finished:
         response["Refresh"] = "3"  # the browser asks again in 3 s; no script needed on offline intranets
     return response
+
+
+@require_POST
+def job_retry(request, job_id):
+    """Build again a workbook whose worker died (or whose database did not answer)."""
+    found = _own_job(request, job_id)
+    homeaffairs.retry(found)
+    return redirect("reports:homeaffairs_job", job_id=found.uid)
 
 
 def job_file(request, job_id):

@@ -10,8 +10,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from cases.core import jobs
 from cases.core.models import Job
 from cases.followup import appraisal, homeaffairs
 from cases.models import Apology, Dossier, Explanation, ExplanationRequest
@@ -323,6 +325,30 @@ def test_a_large_scope_is_built_in_the_background_and_served_only_to_who_asked(
     login(client, cast["office"])
     assert client.get(status_url).status_code == 404
     assert client.get(reverse("reports:homeaffairs_job_file", args=[job_id])).status_code == 404
+
+
+def test_a_workbook_whose_worker_died_says_so_and_is_built_again_from_its_page(
+    client, cast, followed, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.APPRAISAL_ASYNC_UNITS = 2
+    queued = []
+    monkeypatch.setattr(build_workbook, "apply_async", lambda args, kwargs=None, **options: queued.append(args[0]))
+    login(client, cast["home_affairs"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:homeaffairs"), {**MARCH, "don_vi": "DBD", "bieu": "danh-gia"})
+    job = Job.objects.get(pk=queued[0])
+    jobs.claim(job.pk)  # a worker took it, then died: its heartbeat stopped
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_LOST_AFTER + 1))
+    status_url = reverse("reports:homeaffairs_job", args=[job.uid])
+
+    lost = client.get(status_url)
+    assert "Refresh" not in lost and jobs.LOST_MESSAGE in lost.content.decode() and "Thử lại" in lost.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:homeaffairs_job_retry", args=[job.uid]))
+    assert queued == [job.pk, job.pk]
+    build_workbook(job.pk)  # what the worker does with the message the retry sent
+    assert "Tải tệp" in client.get(status_url).content.decode()
+    assert client.get(reverse("reports:homeaffairs_job_file", args=[job.uid])).status_code == 200
 
 
 def test_a_running_month_is_appraised_up_to_today_as_the_tally_counts_it(followed, units):
