@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure
+from cases.catalogue.search import search_procedures
 from cases.catalogue.units import letter_place
 from cases.core.formats import long_datetime
-from cases.core.text import fold
 from cases.desk import access, outcome
 from cases.desk.models import Dossier
 from cases.desk.states import ALLOWED, EventKind, PauseKind
@@ -109,14 +108,7 @@ def receive(request):
 
 @require_GET
 def procedure_search(request):
-    """Procedures whose code or name contains every word typed, with or without diacritics."""
-    words = fold(request.GET.get("q", "")).split()
-    if not words:
-        return JsonResponse({"results": []})
-    condition = Q()
-    for word in words:
-        condition &= Q(search_name__contains=word)
-    procedures = Procedure.objects.filter(condition, active=True).select_related("field").order_by("code")
+    """Procedures matching every word typed, with or without diacritics, the best match first."""
     results = [
         {
             "id": procedure.pk,
@@ -125,7 +117,7 @@ def procedure_search(request):
             "field": procedure.field.name,
             "processing_days": procedure.processing_days,
         }
-        for procedure in procedures[:SEARCH_LIMIT]
+        for procedure in search_procedures(request.GET.get("q", ""), SEARCH_LIMIT)
     ]
     return JsonResponse({"results": results})
 

@@ -2,9 +2,11 @@
 
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import ClockStop, Dossier, DossierEvent, Membership, Role
@@ -180,6 +182,32 @@ def test_the_procedure_search_needs_every_word(client, procedures, cast):
     assert names == ["Thủ tục đăng ký kết hôn", "Thủ tục đăng ký giám hộ"]
     assert client.get("/thu-tuc/tim/", {"q": "dang ky khai sinh"}).json() == {"results": []}
     assert client.get("/thu-tuc/tim/", {"q": "  "}).json() == {"results": []}
+
+
+@pytest.fixture
+def catalogue(db, django_user_model):
+    """The real catalogue (fixtures/procedures.csv, the national portal's 182 procedures and 5 added by hand)."""
+    call_command("load_fixtures", stdout=StringIO())
+    return django_user_model.objects.create_user(username="motcua.that", password=PASSWORD)
+
+
+def test_the_procedure_search_offers_birth_registrations_before_a_land_procedure_with_khai_and_sinh(client, catalogue):
+    results = login(client, catalogue).get("/thu-tuc/tim/", {"q": "khai sinh"}).json()["results"]
+    codes = [result["code"] for result in results]
+    # "Đăng ký khai sinh" itself first, then the other procedures naming "khai sinh" as a phrase.
+    assert codes[0] == "1.001193"
+    assert set(codes[:4]) == {"1.001193", "1.003583", "2.000986", "2.001023"}
+    assert all("khai sinh" in result["name"] for result in results[:4])
+    # The land procedure that has only "khai thác" and "phát sinh" comes after all of them.
+    assert codes[4:] == ["1.013980"]
+
+
+def test_the_procedure_search_puts_whole_words_before_words_found_inside_longer_ones(client, catalogue):
+    login(client, catalogue)
+    names = [r["name"] for r in client.get("/thu-tuc/tim/", {"q": "kết hôn"}).json()["results"]]
+    assert names[:2] == ["Thủ tục đăng ký kết hôn", "Thủ tục đăng ký kết hôn lưu động"]
+    codes = [r["code"] for r in client.get("/thu-tuc/tim/", {"q": "1.0008"}).json()["results"]]
+    assert codes[0] == "1.000894"
 
 
 def test_the_due_time_endpoint_gives_the_due_time_for_now(client, procedures, cast):
