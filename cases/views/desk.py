@@ -102,6 +102,8 @@ def receive(request):
             form.add_error(None, refused)
         else:
             messages.success(request, f"Đã tiếp nhận hồ sơ {dossier.code}.")
+            if warning := dossier.last_warning():
+                messages.warning(request, warning)
             return redirect("cases:receipt", code=dossier.code)
     return render(request, "cases/receive.html", {"form": form})
 
@@ -313,4 +315,6 @@ def dossier_action(request, code, action):
             messages.error(request, message)
     else:
         messages.success(request, spec.done)
+        if warning := dossier.last_warning():
+            messages.warning(request, warning)
     return redirect("cases:dossier_detail", code=dossier.code)

@@ -157,6 +157,43 @@ def test_an_officer_of_two_desks_chooses_the_unit(client, units, procedures, cas
     assert Dossier.objects.get().unit == units["phinh_giang"]
 
 
+def _receive_land_at(client, moment):
+    with time_machine.travel(moment, tick=False):
+        return client.post(
+            "/tiep-nhan/",
+            {"procedure": Dossier._meta.get_field("procedure").related_model.objects.get(code="1.003003").pk,
+             "applicant_name": "Giàng A Páo", "channel": "truc_tiep", "code": ""},
+            follow=True,
+        )  # fmt: skip
+
+
+def test_receiving_at_23_54_warns_the_officer_and_the_timeline_keeps_it(client, units, procedures, cast):
+    response = _receive_land_at(login(client, cast["desk_pu_hong"]), vn(2024, 3, 5, 23, 54))  # a Tuesday night
+
+    dossier = Dossier.objects.get()  # received all the same: a warning, not a refusal
+    warning = (
+        "Hồ sơ tiếp nhận lúc 23:54 05/03/2024, ngoài giờ làm việc (giờ làm việc 07:00–11:30, 13:30–17:00, các ngày"
+        " làm việc): thời hạn giải quyết tính từ 07:00 06/03/2024. Kiểm tra lại giờ tiếp nhận nếu nhập nhầm."
+    )
+    assert f'<li class="message message-warning">{warning}</li>' in response.content.decode()
+    assert dossier.events.get(kind="received").warning == warning
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert f"<strong>Cảnh báo:</strong> {warning}</p>" in page
+
+
+def test_receiving_on_a_sunday_says_it_is_a_day_off(client, units, procedures, cast):
+    response = _receive_land_at(login(client, cast["desk_pu_hong"]), vn(2024, 3, 10, 9, 0))
+    assert "Hồ sơ tiếp nhận lúc 09:00 10/03/2024, ngày nghỉ" in response.content.decode()
+    assert "tính từ 07:00 11/03/2024" in Dossier.objects.get().events.get(kind="received").warning
+
+
+@pytest.mark.parametrize("moment", [vn(2024, 3, 5, 7, 0), vn(2024, 3, 5, 12, 0), vn(2024, 3, 5, 17, 0)])
+def test_receiving_within_the_working_day_gives_no_warning(client, units, procedures, cast, moment):
+    response = _receive_land_at(login(client, cast["desk_pu_hong"]), moment)
+    assert "message-warning" not in response.content.decode()
+    assert Dossier.objects.get().events.get(kind="received").warning == ""
+
+
 def test_the_receive_page_is_refused_to_those_without_a_desk(client, cast):
     assert login(client, cast["office"]).get("/tiep-nhan/").status_code == 403
 
