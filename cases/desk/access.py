@@ -59,6 +59,17 @@ def visible_units(user):
     return Unit.objects.filter(condition)
 
 
+def sees_several_units(user):
+    """True when the user's visible scope holds more than one unit: lists then name each dossier's unit (a
+    one-commune desk does without the column). Read once per request."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_portal_several_units", None)
+    if cached is None:
+        cached = user._portal_several_units = visible_units(user)[:2].count() > 1
+    return cached
+
+
 def desk_units(user):
     """Units at whose desk the user receives and processes dossiers."""
     if not user.is_authenticated:

@@ -74,7 +74,10 @@ def today(request):
             {"key": key, "title": title, "tone": tone, "empty": empty, "count": counts[bucket], "dossiers": shown,
              "url": links[bucket]}
         )  # fmt: skip
-    context = {"sections": sections, "now": h.now, "horizons": h, "own_desks": access.watches_desks(request.user)}
+    context = {
+        "sections": sections, "now": h.now, "horizons": h, "own_desks": access.watches_desks(request.user),
+        "unit_column": access.sees_several_units(request.user),
+    }  # fmt: skip
     return render(request, "cases/today.html", context)
 
 
@@ -196,6 +199,8 @@ def dossier_list(request):
     context = {
         "filter": filterset,
         "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "unit_column": access.sees_several_units(request.user),
         "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
         "download_query": query.urlencode(),
         "may_upload": access.may_upload(request.user),

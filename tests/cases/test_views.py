@@ -344,11 +344,47 @@ def test_counts_are_written_with_vietnamese_separators_and_pages_hold_fifty(clie
     response = client.get("/ho-so/", {"sort": "code"})
     html = response.content.decode()
     assert "Tìm thấy <strong>1.234</strong> hồ sơ" in html
-    assert "Trang 1 / 25" in html
+    assert "Trang 1/25" in html
     assert len(response.context["page"].object_list) == 50
     last = client.get("/ho-so/", {"sort": "code", "page": 25})
     assert [d.code for d in last.context["page"].object_list][-1] == "BULK-01233"
     assert len(last.context["page"].object_list) == 34
+
+
+def pager(html):
+    """The pager's links and marks as read: [(text, page or None)], in order."""
+    nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S).group(0)
+    found = re.findall(r'<a href="\?[^"]*?page=(\d+)[^"]*"[^>]*>([^<]+)</a>|<span class="pager-(current|gap)"', nav)
+    return [(text.strip(), int(number)) if number else (kind, None) for number, text, kind in found]
+
+
+def test_the_pager_offers_first_previous_page_numbers_next_and_last(client, units, procedures, cast):
+    bulk_dossiers(units["pu_hong"], procedures["guardian"], 1234)  # 25 pages of 50
+    login(client, cast["desk_pu_hong"])
+
+    first = pager(client.get("/ho-so/", {"sort": "code"}).content.decode())
+    middle_html = client.get("/ho-so/", {"sort": "code", "page": 12}).content.decode()
+
+    assert first == [("current", None), ("2", 2), ("3", 3), ("gap", None), ("25", 25), ("Trang sau ›", 2),
+                     ("Trang cuối »", 25)]  # fmt: skip
+    assert pager(middle_html) == [
+        ("« Trang đầu", 1), ("‹ Trang trước", 11), ("1", 1), ("gap", None), ("10", 10), ("11", 11), ("current", None),
+        ("13", 13), ("14", 14), ("gap", None), ("25", 25), ("Trang sau ›", 13), ("Trang cuối »", 25),
+    ]  # fmt: skip
+    assert '<span class="pager-current" aria-current="page">12</span>' in middle_html
+    assert '<a href="?sort=code&amp;page=25" rel="last" class="pager-end">Trang cuối »</a>' in middle_html
+
+
+def test_the_unit_column_appears_exactly_when_the_user_sees_several_units(client, dossiers, cast):
+    for user, shown in ((cast["office"], True), (cast["home_affairs"], True), (cast["desk_pu_hong"], False)):
+        login(client, user)
+        for path in ("/ho-so/", "/"):
+            html = client.get(path).content.decode()
+            assert ('<th scope="col">Đơn vị</th>' in html) is shown, (user, path)
+            assert ('<td data-label="Đơn vị">UBND xã Pú Hồng</td>' in html) is shown, (user, path)
+    # Today's codes no longer wrap: the code cell does not break (portal.css td.code).
+    html = login(client, cast["office"]).get("/").content.decode()
+    assert f'<td class="code" data-label="Mã hồ sơ"><a href="/ho-so/{dossiers["late"].code}/">' in html
 
 
 def test_the_list_uses_the_same_number_of_queries_for_a_full_page(
