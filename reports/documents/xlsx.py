@@ -39,7 +39,7 @@ def workbook(tally):
     sheet.append(["Mã đơn vị", "Tên đơn vị", "Cấp"] + [header for _, header in COLUMNS])
     for row in tally.units:
         sheet.append(
-            [row.unit.code, row.unit.name, wording.level_label(row.unit.level)]
+            [row.unit.code, row.unit.label, wording.level_label(row.unit.level)]
             + [value(row.counters, key) for key, _ in COLUMNS]
         )
     sheet.append(["", "Tổng cộng", ""] + [value(tally.totals, key) for key, _ in COLUMNS])

@@ -62,7 +62,8 @@ def index(request):
         "reports/homeaffairs.html",
         {
             "scope": scope,
-            "scopes": visible.order_by("path"),
+            "scopes": access.unit_choices(request.user),
+            "whole_system": access.is_admin(request.user),
             "period": period,
             "period_error": error,
             "kinds": homeaffairs.KINDS,
