@@ -51,20 +51,7 @@ class Command(BaseCommand):
                 rows.append((username, role.label if role else "Quản trị hệ thống (superuser)", unit, created))
             assigned = self._give_unassigned_dossiers()
 
-        self.stdout.write(self.style.WARNING(
-            f"CẢNH BÁO: đây là các tài khoản TRÌNH DIỄN, dùng chung mật khẩu «{DEMO_PASSWORD}». "
-            "Không dùng trên máy chủ thật; hãy xóa hoặc đổi mật khẩu trước khi đưa vào sử dụng."
-        ))  # fmt: skip
-        header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
-        table = [header] + [
-            (username, DEMO_PASSWORD, label, f"{unit.name} ({unit.code})" if unit else "—")
-            for username, label, unit, _ in rows
-        ]
-        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-        for index, row in enumerate(table):
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-            if index == 0:
-                self.stdout.write("  ".join("-" * width for width in widths))
+        write_logins(self.stdout.write, self.style.WARNING, [(u, label, unit) for u, label, unit, _ in rows])
         created = sum(1 for *_, was_created in rows if was_created)
         self.stdout.write(f"Tạo mới {created} tài khoản, cập nhật {len(rows) - created} tài khoản.")
         for username, unit, count in assigned:
@@ -85,3 +72,39 @@ class Command(BaseCommand):
             if count:
                 assigned.append((username, unit, count))
         return assigned
+
+
+def write_logins(write, warn, rows):
+    """The demo logins as a table, after a warning: [(username, role label, unit or None)]."""
+    write(warn(
+        f"CẢNH BÁO: đây là các tài khoản TRÌNH DIỄN, dùng chung mật khẩu «{DEMO_PASSWORD}». "
+        "Không dùng trên máy chủ thật; hãy xóa hoặc đổi mật khẩu trước khi đưa vào sử dụng."
+    ))  # fmt: skip
+    header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
+    table = [header] + [
+        (username, DEMO_PASSWORD, label, f"{unit.name} ({unit.code})" if unit else "—")
+        for username, label, unit in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            write("  ".join("-" * width for width in widths))
+
+
+def demo_login_rows():
+    """The demo accounts as they stand in the database (those deleted since are left out)."""
+    memberships = {
+        m.user.username: m
+        for m in Membership.objects.filter(user__username__in=[a[0] for a in ACCOUNTS]).select_related("user", "unit")
+    }
+    users = set(
+        get_user_model().objects.filter(username__in=[a[0] for a in ACCOUNTS]).values_list("username", flat=True)
+    )
+    rows = []
+    for username, _code, role, *_ in ACCOUNTS:
+        if username in users:
+            membership = memberships.get(username)
+            label = role.label if role else "Quản trị hệ thống (superuser)"
+            rows.append((username, label, membership.unit if membership else None))
+    return rows
