@@ -37,13 +37,27 @@ def _visible_units(request):
     return access.visible_units(request.user).order_by("path")
 
 
+class LabelledUnits(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for unit in self.field.units():
+            yield self.choice(unit)
+
+
 class UnitField(forms.ModelChoiceField):
-    """A unit select whose options name a unit's parent where the name alone is ambiguous (units.with_labels)."""
+    """A unit select whose options name a unit's parent where the name alone is ambiguous (units.with_labels);
+    its units are read once, and the list page reuses them (access.sees_several_units)."""
+
+    iterator = LabelledUnits
+
+    def units(self):
+        if not hasattr(self, "_units"):
+            self._units = with_labels(self.queryset.select_related("parent"))
+        return self._units
 
     def label_from_instance(self, obj):
-        if not hasattr(self, "_labels"):
-            self._labels = {unit.pk: unit.label for unit in with_labels(self.queryset.select_related("parent"))}
-        return self._labels.get(obj.pk, obj.name)
+        return obj.label
 
 
 class UnitChoiceFilter(django_filters.ModelChoiceFilter):

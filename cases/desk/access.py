@@ -61,11 +61,13 @@ def visible_units(user):
     return Unit.objects.filter(condition)
 
 
-def sees_several_units(user):
+def sees_several_units(user, units=None):
     """True when the user's visible scope holds more than one unit: lists then name each dossier's unit (a
-    one-commune desk does without the column). Read once per request."""
+    one-commune desk does without the column). `units`: the visible units when the page has read them already."""
     if not user.is_authenticated:
         return False
+    if units is not None:
+        return len(units) > 1
     cached = getattr(user, "_portal_several_units", None)
     if cached is None:
         cached = user._portal_several_units = visible_units(user)[:2].count() > 1

@@ -200,7 +200,7 @@ def dossier_list(request):
         "filter": filterset,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "unit_column": access.sees_several_units(request.user),
+        "unit_column": access.sees_several_units(request.user, filterset.form.fields["unit"].units()),
         "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
         "download_query": query.urlencode(),
         "may_upload": access.may_upload(request.user),

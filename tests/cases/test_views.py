@@ -381,7 +381,7 @@ def test_the_unit_column_appears_exactly_when_the_user_sees_several_units(client
         for path in ("/ho-so/", "/"):
             html = client.get(path).content.decode()
             assert ('<th scope="col">Đơn vị</th>' in html) is shown, (user, path)
-            assert ('<td data-label="Đơn vị">UBND xã Pú Hồng</td>' in html) is shown, (user, path)
+            assert ('<td class="unit" data-label="Đơn vị">UBND xã Pú Hồng</td>' in html) is shown, (user, path)
     # Today's codes no longer wrap: the code cell does not break (portal.css td.code).
     html = login(client, cast["office"]).get("/").content.decode()
     assert f'<td class="code" data-label="Mã hồ sơ"><a href="/ho-so/{dossiers["late"].code}/">' in html
