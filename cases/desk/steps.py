@@ -58,8 +58,8 @@ def receipt_warning(received_at, work_calendar):
     local = timezone.localtime(received_at)
     when = "ngày nghỉ" if not work_calendar.is_working_day(local.date()) else "ngoài giờ làm việc"
     return (
-        f"Hồ sơ tiếp nhận lúc {_fmt(received_at)}, {when} (giờ làm việc {work_calendar.hours_text()}, các ngày"
-        f" làm việc): thời hạn giải quyết tính từ {_fmt(work_calendar.next_opening(received_at))}."
+        f"Hồ sơ tiếp nhận lúc {_fmt(received_at)}, {when} ({work_calendar.hours_text()} các ngày làm việc):"
+        f" thời hạn giải quyết tính từ {_fmt(work_calendar.next_opening(received_at))}."
         " Kiểm tra lại giờ tiếp nhận nếu nhập nhầm."
     )
 

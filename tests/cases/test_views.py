@@ -172,8 +172,8 @@ def test_receiving_at_23_54_warns_the_officer_and_the_timeline_keeps_it(client, 
 
     dossier = Dossier.objects.get()  # received all the same: a warning, not a refusal
     warning = (
-        "Hồ sơ tiếp nhận lúc 23:54 05/03/2024, ngoài giờ làm việc (giờ làm việc 07:00–11:30, 13:30–17:00, các ngày"
-        " làm việc): thời hạn giải quyết tính từ 07:00 06/03/2024. Kiểm tra lại giờ tiếp nhận nếu nhập nhầm."
+        "Hồ sơ tiếp nhận lúc 23:54 05/03/2024, ngoài giờ làm việc (07:00–11:30, 13:30–17:00 các ngày làm việc):"
+        " thời hạn giải quyết tính từ 07:00 06/03/2024. Kiểm tra lại giờ tiếp nhận nếu nhập nhầm."
     )
     assert f'<li class="message message-warning">{warning}</li>' in response.content.decode()
     assert dossier.events.get(kind="received").warning == warning
