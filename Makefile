@@ -27,6 +27,7 @@ run: demo
 	@echo "Cổng Một cửa: http://127.0.0.1:$(PORT)/  (Ctrl+C để dừng)"
 	$(BIN)/celery -A portal worker -B --loglevel=INFO --concurrency=2 & \
 	CELERY_PID=$$!; trap 'kill $$CELERY_PID 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py demo_logins --url http://127.0.0.1:$(PORT)/ --worker & \
 	$(BIN)/gunicorn portal.wsgi --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile -
 
 test: install

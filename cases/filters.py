@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 
 from cases.catalogue.models import Field, Procedure, Unit
+from cases.catalogue.units import with_labels
 from cases.desk import access, outcome
 from cases.desk.states import Channel, State
 from reports.figures import periods
@@ -36,8 +37,33 @@ def _visible_units(request):
     return access.visible_units(request.user).order_by("path")
 
 
+class LabelledUnits(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for unit in self.field.units():
+            yield self.choice(unit)
+
+
+class UnitField(forms.ModelChoiceField):
+    """A unit select whose options name a unit's parent where the name alone is ambiguous (units.with_labels);
+    its units are read once, and the list page reuses them (access.sees_several_units)."""
+
+    iterator = LabelledUnits
+
+    def units(self):
+        if not hasattr(self, "_units"):
+            self._units = with_labels(self.queryset.select_related("parent"))
+        return self._units
+
+    def label_from_instance(self, obj):
+        return obj.label
+
+
 class UnitChoiceFilter(django_filters.ModelChoiceFilter):
     """A unit and everything under it (an office picks the district and sees its communes)."""
+
+    field_class = UnitField
 
     def filter(self, qs, value):
         if not value:

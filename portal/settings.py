@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from . import logs
 from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,15 +99,20 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served: names with a content hash (cached for a year, `immutable`) and gzip copies, both made by collectstatic,
+# which `make run` runs. DEBUG and the tests read the source folders as they are (STATIC_HASHED=false).
+STATIC_HASHED = env_bool("STATIC_HASHED", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
-        if not DEBUG
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_HASHED
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+# Without collectstatic (DEBUG, tests) files come from the source folders; otherwise only the collected ones,
+# which carry their gzip copies.
+WHITENOISE_USE_FINDERS = not STATIC_HASHED
 # Uploaded files (imports, explanation attachments) live outside the web root.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
@@ -210,12 +216,10 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua@localhost")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One configuration (portal/logs.py) for the site, the worker and gunicorn: local time, a 403 on one line.
+LOGGING = logs.config(env_str("LOG_LEVEL", "INFO"), TIME_ZONE)
+# The worker keeps these handlers instead of installing its own (which stamp another format).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Domain settings (DOMAIN.md) -------------------------------------------------------------
 # Office hours: a working day is the sum of these intervals (8 hours by default).

@@ -10,7 +10,9 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 from cases.desk import access, outcome
 from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
@@ -61,6 +63,13 @@ def deadline_counts(user, now=None):
     """What the Today page and the header badge count for a user (cases.desk.outcome over access.watched_dossiers)."""
     counts = outcome.deadline_counts(access.watched_dossiers(user), outcome.horizons(now))
     return DeadlineCounts(counts[outcome.DUE_TODAY], counts[outcome.DUE_SOON], counts[outcome.OVERDUE])
+
+
+def pytest_configure(config):
+    """The suite reads static files from the source folders: hashed names need `collectstatic` first (make run
+    does it; tests/cases/test_startup.py checks the served, hashed files)."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}, WHITENOISE_USE_FINDERS=True).enable()
 
 
 @pytest.fixture(autouse=True, scope="session")

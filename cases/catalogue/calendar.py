@@ -102,6 +102,27 @@ class WorkCalendar:
     def local(self, moment):
         return moment.astimezone(self.tz)
 
+    def outside_office_hours(self, moment):
+        """On a day off, or before the day's opening or after its closing. The lunch break is not counted: a
+        receipt begun before 11:30 often ends after it, and the due time counts from 13:30 anyway."""
+        local = self.local(moment)
+        day = local.date()
+        return not self.is_working_day(day) or not self.opening(day) <= local <= self.closing(day)
+
+    def next_opening(self, moment):
+        """The opening of the working day from which work done at `moment` counts (itself when within hours)."""
+        local = self.local(moment)
+        day = local.date()
+        if self.is_working_day(day) and local < self.opening(day):
+            return self.opening(day)
+        if not self.outside_office_hours(local):
+            return local
+        return self.opening(self.next_working_day(day))
+
+    def hours_text(self):
+        """'07:00–11:30, 13:30–17:00'."""
+        return ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in self.office_hours)
+
     # Working time is mapped onto one line: a moment's "position" is the working time (in microseconds) from the
     # start of a precomputed table of days, so adding working time is one addition and two lookups. Bulk imports
     # compute due times for 150.000 rows; walking day by day was the slow part. Outside the table (far past or

@@ -71,6 +71,15 @@ class Unit(models.Model):
         super().save(*args, **kwargs)
         self._refresh_paths()
 
+    @property
+    def label(self):
+        """The name a list shows: the name, and the parent's where units.with_labels found it ambiguous."""
+        return self.__dict__.get("_label") or self.name
+
+    @label.setter
+    def label(self, value):
+        self.__dict__["_label"] = value
+
     def _refresh_paths(self):
         new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
         if new_path == self.path:

@@ -1,6 +1,7 @@
 """What a unit's name says: its kind, and the place written on its letters."""
 
 import re
+from collections import Counter
 
 from cases.core.text import fold
 
@@ -34,3 +35,15 @@ def place_name(name):
 def letter_place(unit):
     """The place a unit's forms and letters are dated at: its own, else its parent's ('Điện Biên Đông')."""
     return unit.place_name or (unit.parent.place_name if unit.parent_id else "")
+
+
+def with_labels(units):
+    """The units as a list, each with its `label`: its name, followed by its parent's where another unit of the
+    same list bears the same name ('Phòng Nội vụ (UBND huyện Điện Biên Đông)' beside Krông Nô's). The one rule for
+    the dashboard's rows, the unit selects and the exports. Give units with their parent selected."""
+    units = list(units)
+    counts = Counter(fold(unit.name) for unit in units)
+    for unit in units:
+        ambiguous = counts[fold(unit.name)] > 1 and unit.parent_id
+        unit.label = f"{unit.name} ({unit.parent.name})" if ambiguous else unit.name
+    return units

@@ -8,6 +8,8 @@ administrators see their unit and everything below it; a superuser sees everythi
 from django.db.models import Q
 from django.http import Http404
 
+from cases.catalogue.units import with_labels
+
 from .models import Dossier, Membership, Role, Unit
 
 # Who follows a unit from above: figures, explanations, appraisal.
@@ -57,6 +59,24 @@ def visible_units(user):
         else:
             condition |= Q(path__startswith=membership.unit.path)
     return Unit.objects.filter(condition)
+
+
+def sees_several_units(user, units=None):
+    """True when the user's visible scope holds more than one unit: lists then name each dossier's unit (a
+    one-commune desk does without the column). `units`: the visible units when the page has read them already."""
+    if not user.is_authenticated:
+        return False
+    if units is not None:
+        return len(units) > 1
+    cached = getattr(user, "_portal_several_units", None)
+    if cached is None:
+        cached = user._portal_several_units = visible_units(user)[:2].count() > 1
+    return cached
+
+
+def unit_choices(user):
+    """The units a report select offers the user, in tree order, each labelled (units.with_labels)."""
+    return with_labels(visible_units(user).select_related("parent").order_by("path"))
 
 
 def desk_units(user):

@@ -148,6 +148,8 @@ class DossierEvent(models.Model):
     before = models.JSONField("trước", default=dict, blank=True)
     after = models.JSONField("sau", default=dict, blank=True)
     reason = models.TextField("lý do, ghi chú", blank=True)
+    # What the officer was warned of when the step was taken (received out of hours, apology after the due time).
+    warning = models.TextField("cảnh báo", blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "diễn biến hồ sơ"

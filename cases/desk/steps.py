@@ -18,7 +18,7 @@ from django.utils import timezone
 from cases.catalogue.calendar import calendar as load_calendar
 from cases.core import queue
 
-from .outcome import LATE, OPEN_OVERDUE, outcome_of
+from .outcome import LATE, outcome_of
 from .states import ALLOWED, EVENT_FIELDS, OPEN_STATES, STOP_STATE, EventKind, PauseKind, State, snapshot, stamp
 
 # The step that restarts the clock after each kind of stop.
@@ -48,6 +48,30 @@ def receipt_refusal(unit, procedure, day):
     if not procedure.active:
         return f"Thủ tục {procedure.code} đã ngừng áp dụng."
     return None
+
+
+def receipt_warning(received_at, work_calendar):
+    """What to tell the officer about a receipt outside office hours (not a refusal: a desk may stay open late,
+    but a wrong clock or a mistyped hour shows here); '' within hours."""
+    if not work_calendar.outside_office_hours(received_at):
+        return ""
+    local = timezone.localtime(received_at)
+    when = "ngày nghỉ" if not work_calendar.is_working_day(local.date()) else "ngoài giờ làm việc"
+    return (
+        f"Hồ sơ tiếp nhận lúc {_fmt(received_at)}, {when} ({work_calendar.hours_text()} các ngày làm việc):"
+        f" thời hạn giải quyết tính từ {_fmt(work_calendar.next_opening(received_at))}."
+        " Kiểm tra lại giờ tiếp nhận nếu nhập nhầm."
+    )
+
+
+def apology_warning(issued_at, due_at):
+    """An apology issued after the due time: Decree 61/2018, Art. 18 expects it before the time runs out."""
+    if issued_at <= due_at:
+        return ""
+    return (
+        f"Phiếu xin lỗi lập lúc {_fmt(issued_at)}, sau thời điểm hẹn trả {_fmt(due_at)}: Nghị định 61/2018/NĐ-CP,"
+        " Điều 18 yêu cầu gửi phiếu xin lỗi và hẹn lại ngày trả trước khi hết hạn giải quyết."
+    )
 
 
 def _step(method):
@@ -91,8 +115,9 @@ class DossierSteps:
         refusal = receipt_refusal(unit, procedure, timezone.localtime(received_at).date())
         if refusal:
             raise ActionRefused(refusal)
+        work_calendar = work_calendar or load_calendar()
+        warning = receipt_warning(received_at, work_calendar)
         if due_at is None:
-            work_calendar = work_calendar or load_calendar()
             due_at = work_calendar.due_at(received_at, procedure.processing_days, procedure.same_day_cutoff)
         else:
             if due_at < received_at:
@@ -107,7 +132,10 @@ class DossierSteps:
             try:
                 with transaction.atomic():
                     dossier.save()
-                    dossier._record(EventKind.RECEIVED, by, received_at, after=dossier._snapshot(EventKind.RECEIVED))
+                    dossier._record(
+                        EventKind.RECEIVED, by, received_at, after=dossier._snapshot(EventKind.RECEIVED),
+                        warning=warning,
+                    )  # fmt: skip
                     dossier._flag_if_overdue()
                 return dossier
             except IntegrityError:
@@ -222,7 +250,9 @@ class DossierSteps:
 
     @_step
     def issue_apology(self, *, by, reason, new_due_at, at=None):
-        """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): for a late or overdue dossier, once only.
+        """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): once only, for a dossier still open (Decree 61/2018,
+        Art. 18 wants it before the due time, when the delay is foreseen) or resolved late. Issued after the due
+        time it is recorded with a warning, not refused: the applicant is owed it all the same.
 
         The due time stays as it was: the figures keep the dossier late; the new return date is the apology's.
         """
@@ -235,7 +265,7 @@ class DossierSteps:
                 f"Hồ sơ đã có phiếu xin lỗi, hẹn lại ngày trả kết quả lập lúc {_fmt(existing.issued_at)} (hẹn trả"
                 f" {_fmt(existing.new_due_at)}); ngày trả kết quả chỉ được hẹn lại một lần."
             )
-        if outcome_of(self, now=at) not in (LATE, OPEN_OVERDUE):
+        if self.state not in OPEN_STATES and outcome_of(self, now=at) != LATE:
             raise ActionRefused(
                 f"Hồ sơ hẹn trả {_fmt(self.due_at)}, không giải quyết quá hạn: không lập phiếu xin lỗi, hẹn lại."
             )
@@ -254,7 +284,7 @@ class DossierSteps:
         self._record(
             EventKind.APOLOGY, by, at, before={"return_promised_at": stamp(self.due_at)},
             after={"return_promised_at": stamp(new_due_at)},
-            reason=apology.reason,
+            reason=apology.reason, warning=apology_warning(at, self.due_at),
         )  # fmt: skip
         return apology
 
@@ -380,8 +410,14 @@ class DossierSteps:
         self.save()
         self._record(kind, by, at, before=before, after=after or snapshot(self, before), reason=reason)
 
-    def _record(self, kind, by, at, before=None, after=None, reason=""):
-        return self.events.create(kind=kind, by=by, at=at, before=before or {}, after=after or {}, reason=reason)
+    def _record(self, kind, by, at, before=None, after=None, reason="", warning=""):
+        return self.events.create(
+            kind=kind, by=by, at=at, before=before or {}, after=after or {}, reason=reason, warning=warning
+        )
+
+    def last_warning(self):
+        """The warning recorded with the latest step ('' when none): the page shows it after the action."""
+        return self.events.order_by("-recorded_at", "-id").values_list("warning", flat=True).first() or ""
 
 
 def _name(user):

@@ -48,11 +48,13 @@ class Line:
     sentence: str
     reason: str  # the reason or note the officer wrote (missing papers, why refused …)
     recorded: str  # when written down, if at another minute than `at` (a corrected date, an import)
+    warning: str = ""  # what the portal warned the officer of at this step (outside office hours, a late apology)
 
     def as_text(self):
         """The line as one row of an export: "01/12/2026 23:58 — Hệ thống (tự động): Hồ sơ quá hạn …"."""
         text = f"{self.at} — {self.who}: {self.sentence}"
-        return f"{text} Ghi chú: {self.reason}" if self.reason else text
+        text = f"{text} Ghi chú: {self.reason}" if self.reason else text
+        return f"{text} Cảnh báo: {self.warning}" if self.warning else text
 
 
 def value_text(name, value, people=None):
@@ -175,6 +177,7 @@ def lines(events):
                 sentence=_sentence(event, people),
                 reason=event.reason,
                 recorded=recorded if recorded != at else "",
+                warning=event.warning,
             )
         )
     return result

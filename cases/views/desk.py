@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure
+from cases.catalogue.search import search_procedures
 from cases.catalogue.units import letter_place
 from cases.core.formats import long_datetime
-from cases.core.text import fold
 from cases.desk import access, outcome, timeline
 from cases.desk.models import Dossier
 from cases.desk.states import ALLOWED, EventKind, PauseKind
@@ -76,7 +75,10 @@ def today(request):
             {"key": key, "title": title, "tone": tone, "empty": empty, "count": counts[bucket], "dossiers": shown,
              "url": links[bucket]}
         )  # fmt: skip
-    context = {"sections": sections, "now": h.now, "horizons": h, "own_desks": access.watches_desks(request.user)}
+    context = {
+        "sections": sections, "now": h.now, "horizons": h, "own_desks": access.watches_desks(request.user),
+        "unit_column": access.sees_several_units(request.user),
+    }  # fmt: skip
     return render(request, "cases/today.html", context)
 
 
@@ -104,20 +106,15 @@ def receive(request):
             form.add_error(None, refused)
         else:
             messages.success(request, f"Đã tiếp nhận hồ sơ {dossier.code}.")
+            if warning := dossier.last_warning():
+                messages.warning(request, warning)
             return redirect("cases:receipt", code=dossier.code)
     return render(request, "cases/receive.html", {"form": form})
 
 
 @require_GET
 def procedure_search(request):
-    """Procedures whose code or name contains every word typed, with or without diacritics."""
-    words = fold(request.GET.get("q", "")).split()
-    if not words:
-        return JsonResponse({"results": []})
-    condition = Q()
-    for word in words:
-        condition &= Q(search_name__contains=word)
-    procedures = Procedure.objects.filter(condition, active=True).select_related("field").order_by("code")
+    """Procedures matching every word typed, with or without diacritics, the best match first."""
     results = [
         {
             "id": procedure.pk,
@@ -126,7 +123,7 @@ def procedure_search(request):
             "field": procedure.field.name,
             "processing_days": procedure.processing_days,
         }
-        for procedure in procedures[:SEARCH_LIMIT]
+        for procedure in search_procedures(request.GET.get("q", ""), SEARCH_LIMIT)
     ]
     return JsonResponse({"results": results})
 
@@ -203,6 +200,8 @@ def dossier_list(request):
     context = {
         "filter": filterset,
         "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "unit_column": access.sees_several_units(request.user, filterset.form.fields["unit"].units()),
         "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
         "download_query": query.urlencode(),
         "may_upload": access.may_upload(request.user),
@@ -322,4 +321,6 @@ def dossier_action(request, code, action):
             messages.error(request, message)
     else:
         messages.success(request, spec.done)
+        if warning := dossier.last_warning():
+            messages.warning(request, warning)
     return redirect("cases:dossier_detail", code=dossier.code)

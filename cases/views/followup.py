@@ -49,6 +49,8 @@ def apology_issue(request, code):
             messages.error(request, message)
     else:
         messages.success(request, "Đã lập phiếu xin lỗi và hẹn lại ngày trả kết quả. In Mẫu 04 gửi người nộp.")
+        if warning := dossier.last_warning():
+            messages.warning(request, warning)
     return redirect("cases:dossier_detail", code=dossier.code)
 
 

@@ -88,7 +88,7 @@ def unit_values(index, item):
     return [
         index,
         item.unit.code,
-        item.unit.name,
+        item.unit.label,
         LEVEL_SHORT.get(item.unit.level, item.unit.level),
         c.received_total,
         c.resolved_total,
@@ -114,7 +114,7 @@ def official_values(index, item):
         index,
         item.full_name,
         item.username,
-        item.unit.name,
+        item.unit.label,
         item.handled,
         item.timely,
         item.late,

@@ -239,7 +239,7 @@ def _by_unit(book, result, receiving):
     if len(groups) <= 1:
         rows = groups[0][1] if groups else []
         for index, unit_row in enumerate(rows, start=1):
-            _figure_row(sheet, row, index, unit_row.unit.name, unit_row.counters)
+            _figure_row(sheet, row, index, unit_row.unit.label, unit_row.counters)
             row += 1
         _total_row(sheet, TOTAL_ROW + 1, row - 1)
     else:
@@ -251,7 +251,7 @@ def _by_unit(book, result, receiving):
             first, last = head + 1, head + len(rows)
             _sum_row(sheet, head, roman, label, lambda letter, a=first, b=last: f"SUM({letter}{a}:{letter}{b})")
             for index, unit_row in enumerate(rows, start=1):
-                _figure_row(sheet, head + index, index, unit_row.unit.name, unit_row.counters)
+                _figure_row(sheet, head + index, index, unit_row.unit.label, unit_row.counters)
             row = last + 1
         _sum_row(sheet, TOTAL_ROW, "", "Tổng số", lambda letter: "+".join(f"{letter}{r}" for r in subtotal_rows))
     _signatures(sheet, max(row - 1, TOTAL_ROW) + 1)

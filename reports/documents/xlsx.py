@@ -134,10 +134,10 @@ def _figures_sheet(book, tally):
     for row, unit_row in enumerate(tally.units, start=HEADER_ROW + 1):
         unit = unit_row.unit
         _put(sheet, row, 1, unit.code, alignment=LEFT)
-        _put(sheet, row, 2, unit.name, alignment=WRAP_LEFT)
+        _put(sheet, row, 2, unit.label, alignment=WRAP_LEFT)
         _put(sheet, row, 3, wording.level_label(unit.level), alignment=WRAP_LEFT)
         figures(row, unit_row.counters, BODY, None)
-        height = max(lines(unit.name, NAME_WIDTH), lines(wording.level_label(unit.level), LEVEL_WIDTH))
+        height = max(lines(unit.label, NAME_WIDTH), lines(wording.level_label(unit.level), LEVEL_WIDTH))
         sheet.row_dimensions[row].height = LINE_HEIGHT * height + 3
     total = row + 1
     _put(sheet, total, 1, "", fill=TOTAL_FILL)

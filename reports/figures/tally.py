@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from cases.catalogue.models import Field, OnlineLevel, Unit
+from cases.catalogue.units import with_labels
 from cases.core.text import fold
 
 from .counters import Counters, compose, live_figures, report_units
@@ -102,7 +103,7 @@ def tally(period, scope=None, allowed_units=None, by_field=True):
     counted up to today: open dossiers are then overdue or within deadline as of today.
     """
     period = period.up_to(timezone.localdate())
-    units = list(report_units(scope, allowed_units).select_related("parent"))
+    units = with_labels(report_units(scope, allowed_units).select_related("parent"))
     live_totals = {}
     dimensions = ("unit", "field", "unit_level") if by_field else ("unit",)
     by, freezes = figures(period, [unit.pk for unit in units], dimensions, live_totals=live_totals)

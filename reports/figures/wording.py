@@ -51,14 +51,14 @@ def late_units(tally):
             what.append(f"{count(c.resolved_late)} hồ sơ TTHC đã giải quyết quá hạn")
         if c.in_progress_overdue:
             what.append(f"{count(c.in_progress_overdue)} hồ sơ TTHC đang giải quyết quá hạn")
-        parts.append(f"{row.unit.name} ({', '.join(what)})")
+        parts.append(f"{row.unit.label} ({', '.join(what)})")
     return parts
 
 
 def below_target_units(tally):
     target = settings.TARGET_ON_TIME_RATE
     return [
-        f"{row.unit.name} ({percent(row.counters.on_time_rate)})"
+        f"{row.unit.label} ({percent(row.counters.on_time_rate)})"
         for row in tally.units
         if row.counters.on_time_rate is not None and row.counters.on_time_rate < target
     ]
@@ -69,8 +69,8 @@ def online_by_unit(tally):
     with_online = [row for row in tally.units if row.counters.received_online]
     without = [row for row in tally.units if row.counters.received_in_period and not row.counters.received_online]
     return (
-        [f"{row.unit.name} {number(row.counters.received_online)} hồ sơ" for row in with_online],
-        [row.unit.name for row in without],
+        [f"{row.unit.label} {number(row.counters.received_online)} hồ sơ" for row in with_online],
+        [row.unit.label for row in without],
     )
 
 

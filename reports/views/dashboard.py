@@ -75,6 +75,9 @@ def dashboard(request):
         "online_rate": [p.online_rate for p in points],
     }
     query = request.GET.urlencode()
+    scopes = access.unit_choices(request.user)
+    if result.scope is not None:
+        result.scope.label = next((unit.label for unit in scopes if unit.pk == result.scope.pk), result.scope.name)
     apologies = apology_counts(
         period,
         [row.unit.pk for row in result.units],
@@ -98,7 +101,8 @@ def dashboard(request):
             "online_groups": online_groups(result),
             "apology_rows": _apology_rows(result, apologies),
             "paragraphs": wording.paragraphs(result),
-            "scopes": visible.order_by("path"),
+            "scopes": scopes,
+            "whole_system": access.is_admin(request.user),
             "query": query,
         },
     )

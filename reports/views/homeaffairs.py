@@ -60,7 +60,8 @@ def index(request):
         "reports/homeaffairs.html",
         {
             "scope": scope,
-            "scopes": visible.order_by("path"),
+            "scopes": access.unit_choices(request.user),
+            "whole_system": access.is_admin(request.user),
             "period": period,
             "period_error": error,
             "default_note": picked.default_note,

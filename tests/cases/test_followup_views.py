@@ -120,8 +120,9 @@ def test_the_today_page_the_badge_and_the_morning_digest_agree(client, cast, uni
 
 
 # Session, user, memberships, then the page's own: the list counts, shows the badge, fills three filter selects and
-# reads one page of dossiers; Today counts once (the badge reuses it) and reads each of its three sections once.
-LIST_PAGE_QUERIES = {"cases:dossier_list": 9, "cases:today": 7}
+# reads one page of dossiers; Today counts once (the badge reuses it), reads each of its three sections once and asks
+# whether the user sees several units (its unit column).
+LIST_PAGE_QUERIES = {"cases:dossier_list": 9, "cases:today": 8}
 
 
 @pytest.mark.parametrize("page", sorted(LIST_PAGE_QUERIES))
@@ -217,8 +218,45 @@ def test_another_commune_and_the_office_cannot_issue_an_apology(client, cast, la
     assert reverse("cases:apology_issue", args=[late.code]) not in page
 
 
-def test_no_apology_for_a_dossier_within_its_deadline_and_no_form_04_without_one(client, cast, friday):
-    on_time = Dossier.objects.get(code="PH-MONDAY")
+def test_an_apology_foreseen_before_the_due_time_is_issued_without_a_warning(client, cast, friday):
+    # Decree 61/2018, Art. 18: the apology goes out before the due time, when the delay is foreseen.
+    within = Dossier.objects.get(code="PH-MONDAY")  # due Monday 11/03/2024 09:00; now is Friday 08/03 10:00
+    officer = as_user(client, cast["desk_pu_hong"])
+    page = officer.get(reverse("cases:dossier_detail", args=[within.code])).content.decode()
+    response = issue(officer, within, new_due_at="14/03/2024 10:00")
+
+    assert reverse("cases:apology_issue", args=[within.code]) in page
+    assert "trước khi hết hạn" in page
+    assert Apology.objects.get(dossier=within).new_due_at == vn(2024, 3, 14, 10)
+    assert "Đã lập phiếu xin lỗi" in " ".join(messages_of(response))
+    assert not [m for m in response.context["messages"] if m.level_tag == "warning"]
+    assert within.events.get(kind="apology").warning == ""
+    assert officer.get(reverse("cases:form_04", args=[within.code])).status_code == 200
+
+
+def test_an_apology_after_the_due_time_warns_the_officer_and_the_timeline_keeps_it(client, cast, late):
+    officer = as_user(client, cast["desk_pu_hong"])
+    response = issue(officer, late)  # due Wednesday 06/03/2024 17:00, issued Friday 08/03 10:00
+
+    warning = (
+        "Phiếu xin lỗi lập lúc 10:00 08/03/2024, sau thời điểm hẹn trả 17:00 06/03/2024: Nghị định 61/2018/NĐ-CP,"
+        " Điều 18 yêu cầu gửi phiếu xin lỗi và hẹn lại ngày trả trước khi hết hạn giải quyết."
+    )
+    assert Apology.objects.filter(dossier=late).exists()  # a warning, not a refusal
+    shown = {m.level_tag: str(m) for m in response.context["messages"]}
+    assert shown["warning"] == warning
+    assert f'<li class="message message-warning">{warning}</li>' in response.content.decode()
+    assert late.events.get(kind="apology").warning == warning
+    # The dossier's timeline keeps it for whoever opens the dossier later.
+    page = as_user(client, cast["office"]).get(reverse("cases:dossier_detail", args=[late.code])).content.decode()
+    assert f'<p class="event-warning" role="note"><strong>Cảnh báo:</strong> {warning}</p>' in page
+
+
+def test_no_apology_for_a_dossier_resolved_on_time_and_no_form_04_without_one(client, cast, units, procedures, friday):
+    on_time = make(
+        "PH-ON-TIME", units["pu_hong"], procedures["land"], vn(2024, 3, 4, 9), vn(2024, 3, 11, 9),
+        resolved=vn(2024, 3, 7, 9),
+    )  # fmt: skip
     officer = as_user(client, cast["desk_pu_hong"])
 
     page = officer.get(reverse("cases:dossier_detail", args=[on_time.code])).content.decode()

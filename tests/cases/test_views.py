@@ -2,9 +2,11 @@
 
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import ClockStop, Dossier, DossierEvent, Membership, Role
@@ -155,6 +157,43 @@ def test_an_officer_of_two_desks_chooses_the_unit(client, units, procedures, cas
     assert Dossier.objects.get().unit == units["phinh_giang"]
 
 
+def _receive_land_at(client, moment):
+    with time_machine.travel(moment, tick=False):
+        return client.post(
+            "/tiep-nhan/",
+            {"procedure": Dossier._meta.get_field("procedure").related_model.objects.get(code="1.003003").pk,
+             "applicant_name": "Giàng A Páo", "channel": "truc_tiep", "code": ""},
+            follow=True,
+        )  # fmt: skip
+
+
+def test_receiving_at_23_54_warns_the_officer_and_the_timeline_keeps_it(client, units, procedures, cast):
+    response = _receive_land_at(login(client, cast["desk_pu_hong"]), vn(2024, 3, 5, 23, 54))  # a Tuesday night
+
+    dossier = Dossier.objects.get()  # received all the same: a warning, not a refusal
+    warning = (
+        "Hồ sơ tiếp nhận lúc 23:54 05/03/2024, ngoài giờ làm việc (07:00–11:30, 13:30–17:00 các ngày làm việc):"
+        " thời hạn giải quyết tính từ 07:00 06/03/2024. Kiểm tra lại giờ tiếp nhận nếu nhập nhầm."
+    )
+    assert f'<li class="message message-warning">{warning}</li>' in response.content.decode()
+    assert dossier.events.get(kind="received").warning == warning
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert f"<strong>Cảnh báo:</strong> {warning}</p>" in page
+
+
+def test_receiving_on_a_sunday_says_it_is_a_day_off(client, units, procedures, cast):
+    response = _receive_land_at(login(client, cast["desk_pu_hong"]), vn(2024, 3, 10, 9, 0))
+    assert "Hồ sơ tiếp nhận lúc 09:00 10/03/2024, ngày nghỉ" in response.content.decode()
+    assert "tính từ 07:00 11/03/2024" in Dossier.objects.get().events.get(kind="received").warning
+
+
+@pytest.mark.parametrize("moment", [vn(2024, 3, 5, 7, 0), vn(2024, 3, 5, 12, 0), vn(2024, 3, 5, 17, 0)])
+def test_receiving_within_the_working_day_gives_no_warning(client, units, procedures, cast, moment):
+    response = _receive_land_at(login(client, cast["desk_pu_hong"]), moment)
+    assert "message-warning" not in response.content.decode()
+    assert Dossier.objects.get().events.get(kind="received").warning == ""
+
+
 def test_the_receive_page_is_refused_to_those_without_a_desk(client, cast):
     assert login(client, cast["office"]).get("/tiep-nhan/").status_code == 403
 
@@ -180,6 +219,32 @@ def test_the_procedure_search_needs_every_word(client, procedures, cast):
     assert names == ["Thủ tục đăng ký kết hôn", "Thủ tục đăng ký giám hộ"]
     assert client.get("/thu-tuc/tim/", {"q": "dang ky khai sinh"}).json() == {"results": []}
     assert client.get("/thu-tuc/tim/", {"q": "  "}).json() == {"results": []}
+
+
+@pytest.fixture
+def catalogue(db, django_user_model):
+    """The real catalogue (fixtures/procedures.csv, the national portal's 182 procedures and 5 added by hand)."""
+    call_command("load_fixtures", stdout=StringIO())
+    return django_user_model.objects.create_user(username="motcua.that", password=PASSWORD)
+
+
+def test_the_procedure_search_offers_birth_registrations_before_a_land_procedure_with_khai_and_sinh(client, catalogue):
+    results = login(client, catalogue).get("/thu-tuc/tim/", {"q": "khai sinh"}).json()["results"]
+    codes = [result["code"] for result in results]
+    # "Đăng ký khai sinh" itself first, then the other procedures naming "khai sinh" as a phrase.
+    assert codes[0] == "1.001193"
+    assert set(codes[:4]) == {"1.001193", "1.003583", "2.000986", "2.001023"}
+    assert all("khai sinh" in result["name"] for result in results[:4])
+    # The land procedure that has only "khai thác" and "phát sinh" comes after all of them.
+    assert codes[4:] == ["1.013980"]
+
+
+def test_the_procedure_search_puts_whole_words_before_words_found_inside_longer_ones(client, catalogue):
+    login(client, catalogue)
+    names = [r["name"] for r in client.get("/thu-tuc/tim/", {"q": "kết hôn"}).json()["results"]]
+    assert names[:2] == ["Thủ tục đăng ký kết hôn", "Thủ tục đăng ký kết hôn lưu động"]
+    codes = [r["code"] for r in client.get("/thu-tuc/tim/", {"q": "1.0008"}).json()["results"]]
+    assert codes[0] == "1.000894"
 
 
 def test_the_due_time_endpoint_gives_the_due_time_for_now(client, procedures, cast):
@@ -279,11 +344,47 @@ def test_counts_are_written_with_vietnamese_separators_and_pages_hold_fifty(clie
     response = client.get("/ho-so/", {"sort": "code"})
     html = response.content.decode()
     assert "Tìm thấy <strong>1.234</strong> hồ sơ" in html
-    assert "Trang 1 / 25" in html
+    assert "Trang 1/25" in html
     assert len(response.context["page"].object_list) == 50
     last = client.get("/ho-so/", {"sort": "code", "page": 25})
     assert [d.code for d in last.context["page"].object_list][-1] == "BULK-01233"
     assert len(last.context["page"].object_list) == 34
+
+
+def pager(html):
+    """The pager's links and marks as read: [(text, page or None)], in order."""
+    nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S).group(0)
+    found = re.findall(r'<a href="\?[^"]*?page=(\d+)[^"]*"[^>]*>([^<]+)</a>|<span class="pager-(current|gap)"', nav)
+    return [(text.strip(), int(number)) if number else (kind, None) for number, text, kind in found]
+
+
+def test_the_pager_offers_first_previous_page_numbers_next_and_last(client, units, procedures, cast):
+    bulk_dossiers(units["pu_hong"], procedures["guardian"], 1234)  # 25 pages of 50
+    login(client, cast["desk_pu_hong"])
+
+    first = pager(client.get("/ho-so/", {"sort": "code"}).content.decode())
+    middle_html = client.get("/ho-so/", {"sort": "code", "page": 12}).content.decode()
+
+    assert first == [("current", None), ("2", 2), ("3", 3), ("gap", None), ("25", 25), ("Trang sau ›", 2),
+                     ("Trang cuối »", 25)]  # fmt: skip
+    assert pager(middle_html) == [
+        ("« Trang đầu", 1), ("‹ Trang trước", 11), ("1", 1), ("gap", None), ("10", 10), ("11", 11), ("current", None),
+        ("13", 13), ("14", 14), ("gap", None), ("25", 25), ("Trang sau ›", 13), ("Trang cuối »", 25),
+    ]  # fmt: skip
+    assert '<span class="pager-current" aria-current="page">12</span>' in middle_html
+    assert '<a href="?sort=code&amp;page=25" rel="last" class="pager-end">Trang cuối »</a>' in middle_html
+
+
+def test_the_unit_column_appears_exactly_when_the_user_sees_several_units(client, dossiers, cast):
+    for user, shown in ((cast["office"], True), (cast["home_affairs"], True), (cast["desk_pu_hong"], False)):
+        login(client, user)
+        for path in ("/ho-so/", "/"):
+            html = client.get(path).content.decode()
+            assert ('<th scope="col">Đơn vị</th>' in html) is shown, (user, path)
+            assert ('<td class="unit" data-label="Đơn vị">UBND xã Pú Hồng</td>' in html) is shown, (user, path)
+    # Today's codes no longer wrap: the code cell does not break (portal.css td.code).
+    html = login(client, cast["office"]).get("/").content.decode()
+    assert f'<td class="code" data-label="Mã hồ sơ"><a href="/ho-so/{dossiers["late"].code}/">' in html
 
 
 def test_the_list_uses_the_same_number_of_queries_for_a_full_page(

@@ -194,3 +194,48 @@ def test_the_menu_offers_each_report_to_those_who_may_open_it(client, cast):
         assert "Báo cáo tuần" in links and "Báo cáo" in links, role
         assert client.get(reverse("reports:homeaffairs")).status_code == (200 if homeaffairs else 403), role
         assert client.get(links["Báo cáo tuần"]).status_code == 200, role
+
+
+@pytest.fixture
+def two_home_affairs(units):
+    """Phòng Nội vụ of Điện Biên Đông and of Krông Nô: the same name under two parents."""
+    from cases.models import Level, Unit, UnitKind
+
+    return [
+        Unit.objects.create(code=code, name="Phòng Nội vụ", level=Level.DISTRICT, kind=UnitKind.OFFICE, parent=parent)
+        for code, parent in (("DBD-NV", units["district"]), ("KN-NV", units["krong_no"]))
+    ]
+
+
+def test_the_whole_system_dashboard_names_the_parent_of_units_that_share_a_name(client, cast, march, two_home_affairs):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(cast["admin"])
+    response = client.get(reverse("reports:index"), MARCH)
+    page = response.content.decode()
+
+    # Two roots (Điện Biên, Krông Nô): the heading and the select both say "Toàn hệ thống".
+    assert '<p class="report-scope">Toàn hệ thống — ' in page
+    assert '<option value="" selected>Toàn hệ thống</option>' in page
+    assert 'value="DB" selected' not in page
+    for name in ("Phòng Nội vụ (UBND huyện Điện Biên Đông)", "Phòng Nội vụ (UBND huyện Krông Nô)"):
+        assert f'<th scope="row">{name}</th>' in page  # a dashboard row
+        assert f">{name}</option>" in page  # the unit select
+    # A name no other unit bears stays as it is.
+    assert '<th scope="row">Phòng Kinh tế - Hạ tầng</th>' in page
+    # The workbook names them the same way.
+    book = load_workbook(io.BytesIO(client.get(reverse("reports:download", args=["xlsx"]), MARCH).content))
+    names = {row[1] for row in book["Tổng hợp"].iter_rows(values_only=True)}
+    assert {"Phòng Nội vụ (UBND huyện Điện Biên Đông)", "Phòng Nội vụ (UBND huyện Krông Nô)"} <= names
+    # The dossier list's unit select too.
+    listing = client.get(reverse("cases:dossier_list")).content.decode()
+    assert ">Phòng Nội vụ (UBND huyện Krông Nô)</option>" in listing
+
+
+def test_a_district_office_sees_its_one_phong_noi_vu_by_its_name_alone(office, march, two_home_affairs):
+    page = office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"}).content.decode()
+    assert '<th scope="row">Phòng Nội vụ</th>' in page
+    assert "Toàn hệ thống" not in page  # the office's select offers its own units only
+    assert '<option value="DBD" selected>UBND huyện Điện Biên Đông</option>' in page

@@ -56,20 +56,7 @@ class Command(BaseCommand):
                                      held, False))  # fmt: skip
             assigned = self._give_unassigned_dossiers()
 
-        self.stdout.write(self.style.WARNING(
-            f"CẢNH BÁO: đây là các tài khoản TRÌNH DIỄN, dùng chung mật khẩu «{DEMO_PASSWORD}». "
-            "Không dùng trên máy chủ thật; hãy xóa hoặc đổi mật khẩu trước khi đưa vào sử dụng."
-        ))  # fmt: skip
-        header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
-        table = [header] + [
-            (username, DEMO_PASSWORD, label, f"{unit.name} ({unit.code})" if unit else "—")
-            for username, label, unit, _ in rows
-        ]
-        widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-        for index, row in enumerate(table):
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-            if index == 0:
-                self.stdout.write("  ".join("-" * width for width in widths))
+        write_logins(self.stdout.write, self.style.WARNING, [(u, label, unit) for u, label, unit, _ in rows])
         created = sum(1 for *_, was_created in rows if was_created)
         accounts = len(ACCOUNTS)
         self.stdout.write(f"Tạo mới {created} tài khoản, cập nhật {accounts - created} tài khoản.")
@@ -100,3 +87,37 @@ def _with_successors(unit):
         chain.append(unit)
         unit = unit.merged_into
     return chain
+
+
+def write_logins(write, warn, rows):
+    """The demo logins as a table, after a warning: [(username, role label, unit or None)]."""
+    write(warn(
+        f"CẢNH BÁO: đây là các tài khoản TRÌNH DIỄN, dùng chung mật khẩu «{DEMO_PASSWORD}». "
+        "Không dùng trên máy chủ thật; hãy xóa hoặc đổi mật khẩu trước khi đưa vào sử dụng."
+    ))  # fmt: skip
+    header = ("Tên đăng nhập", "Mật khẩu", "Vai trò", "Đơn vị")
+    table = [header] + [
+        (username, DEMO_PASSWORD, label, f"{unit.name} ({unit.code})" if unit else "—")
+        for username, label, unit in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            write("  ".join("-" * width for width in widths))
+
+
+def demo_login_rows():
+    """The demo accounts as they stand in the database (those deleted since are left out), one row per unit."""
+    names = [account[0] for account in ACCOUNTS]
+    memberships = {}
+    for m in Membership.objects.filter(user__username__in=names).select_related("user", "unit").order_by("unit__path"):
+        memberships.setdefault(m.user.username, []).append(m)
+    users = set(get_user_model().objects.filter(username__in=names).values_list("username", flat=True))
+    rows = []
+    for username, _code, role, *_ in ACCOUNTS:
+        if username in users:
+            label = role.label if role else "Quản trị hệ thống (superuser)"
+            held = memberships.get(username) or [None]
+            rows += [(username, label, membership.unit if membership else None) for membership in held]
+    return rows
