@@ -15,6 +15,9 @@ from django.db import connection
 from cases.desk import access, outcome
 from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
 
+# Processes the tests start (a Celery worker, manage.py) are development too: the built-in key is allowed there.
+os.environ.setdefault("PORTAL_DEV", "1")
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "mat-khau-thu-nghiem"
 
