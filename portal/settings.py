@@ -179,6 +179,10 @@ AXES_VERBOSE = False
 # Every wrong password stays readable in the admin (Nhật ký đăng nhập sai), even after an unlock.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
+# Change history (django-simple-history) is read in the admin, not replayed: an old version is restored by editing
+# the record, so that the change is checked and its effect on open dossiers reported like any other.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Content-Security-Policy (django-csp): scripts, styles and images from the portal itself only; no inline code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -260,6 +264,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every login at INFO; lock-outs (WARNING) are what an operator needs to see.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Domain settings (DOMAIN.md) -------------------------------------------------------------

@@ -26,7 +26,11 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    # Start from this process's environment without what the suite sets for itself (the browser tests allow async
+    # unsafe ORM calls, which check --deploy rightly warns about).
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
