@@ -48,7 +48,7 @@ class KeptAdmin(SimpleHistoryAdmin):
         return actions
 
 
-def _switch(request, queryset, field, value):
+def _switch(queryset, field, value):
     """Set a flag on the rows that do not have it yet, one save each so that each keeps a history row."""
     rows = list(queryset.exclude(**{field: value}))
     for row in rows:
@@ -64,7 +64,7 @@ def _dossier_list(**params):
 def _say_open_dossiers(request, found, what, url):
     """The admin's note after a change that would have given open dossiers another due time."""
     if found:
-        request_level = messages.WARNING
+        level = messages.WARNING
         text = format_html(
             "{}: {} hồ sơ đang giải quyết bị ảnh hưởng. Các hồ sơ này giữ nguyên ngày hẹn trả đã báo cho người nộp, "
             "không tự tính lại; hồ sơ tiếp nhận từ nay tính theo thay đổi mới. "
@@ -75,9 +75,9 @@ def _say_open_dossiers(request, found, what, url):
             number(found),
         )
     else:
-        request_level = messages.INFO
+        level = messages.INFO
         text = format_html("{}: không có hồ sơ đang giải quyết nào bị ảnh hưởng.", what)
-    messages.add_message(request, request_level, text)
+    messages.add_message(request, level, text)
 
 
 # --- units and the catalogue ----------------------------------------------------------------------
@@ -125,15 +125,13 @@ class ActiveActions:
 
     @admin.action(description="Ngừng sử dụng (không xóa)")
     def deactivate(self, request, queryset):
-        rows = _switch(request, queryset, "active", False)
+        rows = _switch(queryset, "active", False)
         self.message_user(request, f"Đã ngừng {len(rows)} {self.opts.verbose_name}.")
-        return rows
 
     @admin.action(description="Dùng lại")
     def reactivate(self, request, queryset):
-        rows = _switch(request, queryset, "active", True)
+        rows = _switch(queryset, "active", True)
         self.message_user(request, f"Đã dùng lại {len(rows)} {self.opts.verbose_name}.")
-        return rows
 
 
 @admin.register(Field)
@@ -230,7 +228,7 @@ class CalendarDayAdmin(KeptAdmin):
 
     @admin.action(description="Áp dụng lại")
     def reactivate(self, request, queryset):
-        rows = _switch(request, queryset, "active", True)
+        rows = _switch(queryset, "active", True)
         self.message_user(request, f"Đã áp dụng lại {len(rows)} {self.opts.verbose_name}.")
         self._say_affected(request, {row.date for row in rows}, f"áp dụng lại {self.opts.verbose_name}")
 
@@ -279,12 +277,12 @@ class PortalUserAdmin(KeptAdmin, UserAdmin):
 
     @admin.action(description="Khóa tài khoản (ngừng hoạt động, không xóa)")
     def deactivate(self, request, queryset):
-        rows = _switch(request, queryset.exclude(pk=request.user.pk), "is_active", False)
+        rows = _switch(queryset.exclude(pk=request.user.pk), "is_active", False)
         self.message_user(request, f"Đã khóa {len(rows)} tài khoản; họ không đăng nhập được nữa.")
 
     @admin.action(description="Mở lại tài khoản")
     def reactivate(self, request, queryset):
-        rows = _switch(request, queryset, "is_active", True)
+        rows = _switch(queryset, "is_active", True)
         self.message_user(request, f"Đã mở lại {len(rows)} tài khoản.")
 
 
