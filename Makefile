@@ -2,6 +2,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Where `make run` listens: this machine only, unless told otherwise (HOST=0.0.0.0 for a demo on the LAN).
+HOST ?= 127.0.0.1
+# `make run`, `make test` and CI are development: the built-in key and plain HTTP are allowed (portal/settings.py).
+# A real server sets SECRET_KEY and leaves PORTAL_DEV unset (README, "Chạy thật: cấu hình").
+PORTAL_DEV ?= 1
+export PORTAL_DEV
 DEMO_DOSSIERS ?= 20000
 
 .PHONY: run test lint bench install migrate demo clean
@@ -24,11 +30,11 @@ demo: migrate
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@echo "Cổng Một cửa: http://127.0.0.1:$(PORT)/  (Ctrl+C để dừng)"
+	@echo "Cổng Một cửa: http://$(HOST):$(PORT)/  (Ctrl+C để dừng)"
 	$(BIN)/celery -A portal worker -B --loglevel=INFO --concurrency=2 & \
 	CELERY_PID=$$!; trap 'kill $$CELERY_PID 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py demo_logins --url http://127.0.0.1:$(PORT)/ --worker & \
-	$(BIN)/gunicorn portal.wsgi --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile -
+	$(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 test: install
 	$(BIN)/python -m pytest

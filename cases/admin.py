@@ -1,19 +1,28 @@
 """The administrator's pages (/quan-tri/): catalogue, calendar, accounts; dossiers and their history read-only.
 
 Nothing a desk recorded is edited or deleted here: dossiers change only through cases.desk.steps, with an event.
+Catalogue and account records keep every change (who, when, before → after: the "Lịch sử" button, from
+django-simple-history) and are deactivated, never deleted.
 """
 
-from django.contrib import admin
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
-from cases.catalogue.calendar import forget_calendar_day
+from cases.catalogue.calendar import deactivate_calendar_day
 from cases.catalogue.models import Field, Holiday, Procedure, Unit, WorkdayOverride
-from cases.core.formats import day_time
+from cases.core.formats import day, day_time, number
 from cases.core.text import fold
-from cases.desk import timeline
+from cases.desk import outcome, timeline
 from cases.desk.models import ClockStop, Dossier, DossierEvent, Membership
 
 DATE = "%d/%m/%Y"
@@ -24,11 +33,56 @@ def _local(moment, layout=DATE_TIME):
     return timezone.localtime(moment).strftime(layout) if moment else "—"
 
 
+class KeptAdmin(SimpleHistoryAdmin):
+    """A record that history and dossiers point to: every change kept with who, when, before and after; no delete
+    here (the delete page is refused and there is no bulk delete), only deactivation."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+def _switch(queryset, field, value):
+    """Set a flag on the rows that do not have it yet, one save each so that each keeps a history row."""
+    rows = list(queryset.exclude(**{field: value}))
+    for row in rows:
+        setattr(row, field, value)
+        row.save(update_fields=[field])
+    return rows
+
+
+def _dossier_list(**params):
+    return f"{reverse('cases:dossier_list')}?{urlencode(params)}"
+
+
+def _say_open_dossiers(request, found, what, url):
+    """The admin's note after a change that would have given open dossiers another due time."""
+    if found:
+        level = messages.WARNING
+        text = format_html(
+            "{}: {} hồ sơ đang giải quyết bị ảnh hưởng. Các hồ sơ này giữ nguyên ngày hẹn trả đã báo cho người nộp, "
+            "không tự tính lại; hồ sơ tiếp nhận từ nay tính theo thay đổi mới. "
+            '<a href="{}">Xem danh sách {} hồ sơ</a>.',
+            what,
+            number(found),
+            url,
+            number(found),
+        )
+    else:
+        level = messages.INFO
+        text = format_html("{}: không có hồ sơ đang giải quyết nào bị ảnh hưởng.", what)
+    messages.add_message(request, level, text)
+
+
 # --- units and the catalogue ----------------------------------------------------------------------
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(KeptAdmin):
     list_display = ("tree_name", "code", "level", "kind", "parent", "valid_from", "valid_to", "merged_into")
     list_display_links = ("tree_name",)
     list_filter = ("level", "kind")
@@ -37,16 +91,51 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent", "merged_into")
     ordering = ("path",)
     list_per_page = 200
+    actions = ("close_today",)
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description="tên đơn vị", ordering="path")
     def tree_name(self, unit):
-        # Ordered by path, each unit under its parent: the indentation draws the tree.
-        return format_html('<span style="padding-left: {}em">{}</span>', 1.5 * max(unit.depth, 0), unit.name)
+        # Ordered by path, each unit under its parent: the indentation draws the tree (a class: no inline style).
+        return format_html('<span class="tree-depth-{}">{}</span>', min(max(unit.depth, 0), 9), unit.name)
+
+    @admin.action(description="Ngừng hoạt động: hiệu lực đến hết hôm nay")
+    def close_today(self, request, queryset):
+        # A unit ends by its validity, as a merger or an abolition does: its dossiers and figures stay.
+        today = timezone.localdate()
+        open_units = queryset.exclude(valid_to__lte=today).exclude(valid_from__gt=today)
+        closed = []
+        for unit in open_units:
+            unit.valid_to = today
+            unit.save(update_fields=["valid_to"])
+            closed.append(unit.name)
+        self.message_user(
+            request, f"Đã cho {len(closed)} đơn vị ngừng hoạt động từ ngày {day(today + timedelta(days=1))}."
+        )
+
+
+class ActiveActions:
+    """Deactivate / reactivate instead of delete."""
+
+    actions = ("deactivate", "reactivate")
+
+    @admin.action(description="Ngừng sử dụng (không xóa)")
+    def deactivate(self, request, queryset):
+        rows = _switch(queryset, "active", False)
+        self.message_user(request, f"Đã ngừng {len(rows)} {self.opts.verbose_name}.")
+
+    @admin.action(description="Dùng lại")
+    def reactivate(self, request, queryset):
+        rows = _switch(queryset, "active", True)
+        self.message_user(request, f"Đã dùng lại {len(rows)} {self.opts.verbose_name}.")
 
 
 @admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
-    list_display = ("name", "procedure_count")
+class FieldAdmin(ActiveActions, KeptAdmin):
+    list_display = ("name", "procedure_count", "active")
+    list_filter = ("active",)
     search_fields = ("name",)
 
     @admin.display(description="số thủ tục")
@@ -55,7 +144,7 @@ class FieldAdmin(admin.ModelAdmin):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(ActiveActions, KeptAdmin):
     list_display = ("code", "name", "field", "processing_days", "online_level", "level", "active")
     list_filter = ("field", "online_level", "level", "active", "added_by_hand")
     search_fields = ("code", "name")
@@ -72,17 +161,28 @@ class ProcedureAdmin(admin.ModelAdmin):
             queryset = queryset.filter(search_name__contains=word)
         return queryset, False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "processing_days" in form.changed_data:
+            found = Dossier.objects.filter(outcome.processing_days_change_q(obj)).count()
+            what = (
+                f"Thời hạn giải quyết của thủ tục {obj.code} đổi từ {form.initial['processing_days']} "
+                f"thành {obj.processing_days} ngày làm việc"
+            )
+            _say_open_dossiers(request, found, what, _dossier_list(procedure=obj.pk, open="on"))
+
 
 # --- the calendar ---------------------------------------------------------------------------------
 
 
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ("day", "weekday", "name", "source")
-    list_filter = ("source",)
+class CalendarDayAdmin(KeptAdmin):
+    list_display = ("day", "weekday", "name", "source", "active")
+    list_filter = ("active", "source")
     search_fields = ("name",)
     date_hierarchy = "date"
     readonly_fields = ("source",)
     ordering = ("-date",)
+    actions = ("deactivate", "reactivate")
 
     @admin.display(description="ngày", ordering="date")
     def day(self, row):
@@ -92,13 +192,43 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def weekday(self, row):
         return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[row.date.weekday()]
 
-    # Deleting a day of the state calendar is remembered, so that the next sync_calendar does not bring it back.
-    def delete_model(self, request, obj):
-        forget_calendar_day(obj)
+    def _say_affected(self, request, days, change):
+        for changed_day in sorted(days):
+            found = Dossier.objects.filter(outcome.calendar_day_change_q(changed_day)).count()
+            shown = day(changed_day)
+            _say_open_dossiers(
+                request,
+                found,
+                f"Lịch ngày {shown} đã đổi ({change})",
+                _dossier_list(open="on", received_before=shown, due_after=shown),
+            )
 
-    def delete_queryset(self, request, queryset):
-        for row in queryset:
-            forget_calendar_day(row)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            days = {obj.date} if obj.active else set()
+        elif "date" in form.changed_data:
+            days = {form.initial["date"], obj.date}
+        elif "active" in form.changed_data:
+            days = {obj.date}
+        else:
+            return  # a new name changes no due time
+        self._say_affected(request, days, f"{self.opts.verbose_name}: {obj.name}")
+
+    # Taking a day of the state calendar out keeps its row, inactive: the next sync_calendar does not bring it back.
+    @admin.action(description="Bỏ khỏi lịch (ngừng áp dụng, không xóa)")
+    def deactivate(self, request, queryset):
+        rows = [row for row in queryset if row.active]
+        for row in rows:
+            deactivate_calendar_day(row)
+        self.message_user(request, f"Đã bỏ {len(rows)} {self.opts.verbose_name} khỏi lịch.")
+        self._say_affected(request, {row.date for row in rows}, f"bỏ {self.opts.verbose_name}")
+
+    @admin.action(description="Áp dụng lại")
+    def reactivate(self, request, queryset):
+        rows = _switch(queryset, "active", True)
+        self.message_user(request, f"Đã áp dụng lại {len(rows)} {self.opts.verbose_name}.")
+        self._say_affected(request, {row.date for row in rows}, f"áp dụng lại {self.opts.verbose_name}")
 
 
 @admin.register(Holiday)
@@ -116,8 +246,10 @@ class WorkdayOverrideAdmin(CalendarDayAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    fields = ("unit", "role", "active")
     extra = 1
     autocomplete_fields = ("unit",)
+    can_delete = False  # a role that ends is unticked (đang hiệu lực), so its history stays
     verbose_name = "vai trò tại đơn vị"
     verbose_name_plural = "vai trò tại đơn vị"
 
@@ -128,26 +260,55 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(KeptAdmin, UserAdmin):
     inlines = (MembershipInline,)
     list_display = ("username", "first_name", "last_name", "email", "units", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser", "memberships__role", "memberships__unit__level")
+    actions = ("deactivate", "reactivate")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("memberships__unit")
 
     @admin.display(description="đơn vị, vai trò")
     def units(self, user):
-        return "; ".join(f"{m.unit.name} ({m.get_role_display()})" for m in user.memberships.all())
+        return "; ".join(f"{m.unit.name} ({m.get_role_display()})" for m in user.memberships.all() if m.active)
+
+    @admin.action(description="Khóa tài khoản (ngừng hoạt động, không xóa)")
+    def deactivate(self, request, queryset):
+        rows = _switch(queryset.exclude(pk=request.user.pk), "is_active", False)
+        self.message_user(request, f"Đã khóa {len(rows)} tài khoản; họ không đăng nhập được nữa.")
+
+    @admin.action(description="Mở lại tài khoản")
+    def reactivate(self, request, queryset):
+        rows = _switch(queryset, "is_active", True)
+        self.message_user(request, f"Đã mở lại {len(rows)} tài khoản.")
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "unit")
-    list_filter = ("role", "unit__level")
+class MembershipAdmin(ActiveActions, KeptAdmin):
+    list_display = ("user", "role", "unit", "active")
+    list_filter = ("active", "role", "unit__level")
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name", "unit__code")
     list_select_related = ("user", "unit")
     autocomplete_fields = ("user", "unit")
+
+
+# Login lock-outs (django-axes): the administrator unlocks an account and address before the wait is over.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    actions = ("unlock", *AccessAttemptAdmin.actions)
+
+    @admin.action(description="Mở khóa đăng nhập (xóa các lần sai đã đếm)")
+    def unlock(self, request, queryset):
+        rows = list(queryset)
+        self.log_deletions(request, queryset)
+        queryset.delete()
+        who = ", ".join(sorted({f"{row.username} ({row.ip_address})" for row in rows}))
+        self.message_user(request, f"Đã mở khóa: {who}." if rows else "Không có khóa nào được chọn.")
 
 
 # --- dossiers: read-only, for audit ---------------------------------------------------------------

@@ -1,6 +1,23 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
+
+
+def _stamp_last_login_without_history(sender, user, **kwargs):
+    """Django's update_last_login, minus a history row: a login is not a change to the account."""
+    from django.contrib.auth.models import update_last_login  # a models module: not importable before apps load
+
+    user.skip_history_when_saving = True
+    try:
+        update_last_login(sender, user, **kwargs)
+    finally:
+        del user.skip_history_when_saving
 
 
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Hồ sơ thủ tục hành chính"
+
+    def ready(self):
+        # django.contrib.auth connects update_last_login under this uid; replace it, keep the uid.
+        if user_logged_in.disconnect(dispatch_uid="update_last_login"):
+            user_logged_in.connect(_stamp_last_login_without_history, dispatch_uid="update_last_login")

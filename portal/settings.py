@@ -1,9 +1,13 @@
 """Settings, all from the environment (README lists them)."""
 
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from . import logs
 from .env import env_bool, env_float, env_int, env_list, env_str
@@ -13,7 +17,18 @@ VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or ("dev-only-insecure-key" if DEBUG or env_bool("PORTAL_DEV", True) else "")
+# Development: DEBUG on, PORTAL_DEV=1 (`make run` and `make test` set it), or a test run. Anything else is production
+# and gets the secure defaults below.
+DEVELOPMENT = DEBUG or env_bool("PORTAL_DEV", False) or "pytest" in sys.modules
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "Chưa đặt SECRET_KEY: cổng không chạy thật bằng khóa mặc định. Đặt biến môi trường SECRET_KEY "
+            "(50 ký tự ngẫu nhiên trở lên), hoặc PORTAL_DEV=1 / DJANGO_DEBUG=1 khi chỉ chạy thử trên máy mình. "
+            "(SECRET_KEY is not set; set it, or PORTAL_DEV=1 for development.)"
+        )
+    SECRET_KEY = "dev-only-insecure-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PORT = env_int("PORT", 8000)
@@ -27,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "axes",
+    "simple_history",
     "cases",
     "reports",
     "demo",
@@ -42,7 +59,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.security.IdleTimeout",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Who changed a catalogue or account record (django-simple-history's history_user).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -81,13 +104,20 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: a locked-out account or address is refused before its password is even checked.
+AUTHENTICATION_BACKENDS = ["portal.security.LoginThrottle", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:today"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "vi"
+# Vietnamese for the admin pages of django-axes and django-simple-history, which ship none.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("vi", "Tiếng Việt")]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
@@ -131,6 +161,60 @@ JOB_LOST_AFTER = env_int("JOB_LOST_AFTER", 120)
 # An unacknowledged message (its worker died) is delivered again after this; longer than any task may run, or a
 # task still running would be started twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", JOB_TIME_LIMIT + 300)
+
+# --- Production: HTTPS, cookies, idle sessions, login throttling (README, "Chạy thật: cấu hình") -----------------
+# Behind a TLS proxy (nginx, Caddy …) that sets X-Forwarded-Proto and appends the client to X-Forwarded-For. Only
+# set it when such a proxy is the sole way in: otherwise a client could claim HTTPS or another address itself.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEVELOPMENT)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEVELOPMENT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEVELOPMENT)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEVELOPMENT else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Idle timeout: activity pushes the expiry forward (portal.security.IdleTimeout, at most one write a minute), so a
+# session ends after this long without a request.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one account from one address, that pair is refused for
+# AXES_COOLOFF_MINUTES; an administrator unlocks it in /quan-tri/ (Lần đăng nhập sai). Per pair by default, because
+# a commune's officers share one address (locking it would lock the whole desk) and locking an account alone would
+# let anyone lock out an officer whose username they know. AXES_LOCKOUT_PARAMETERS widens it, e.g.
+# "username+ip_address,ip_address" also locks an address that tries many accounts.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part for part in env_list("AXES_LOCKOUT_PARAMETERS", ["username+ip_address"])
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_VERBOSE = False
+# Every wrong password stays readable in the admin (Nhật ký đăng nhập sai), even after an unlock.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Change history (django-simple-history) is read in the admin, not replayed: an old version is restored by editing
+# the record, so that the change is checked and its effect on open dossiers reported like any other.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Content-Security-Policy (django-csp): scripts, styles and images from the portal itself only; no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Redis when REDIS_URL is set; otherwise a broker that needs no server (kombu's filesystem transport).
 REDIS_URL = env_str("REDIS_URL")
@@ -220,6 +304,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua@localhost")
 LOGGING = logs.config(env_str("LOG_LEVEL", "INFO"), TIME_ZONE)
 # The worker keeps these handlers instead of installing its own (which stamp another format).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# django-axes logs every login at INFO; lock-outs (WARNING) are what an operator needs to see.
+LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}
 
 # --- Domain settings (DOMAIN.md) -------------------------------------------------------------
 # Office hours: a working day is the sum of these intervals (8 hours by default).
@@ -229,8 +315,6 @@ SAME_DAY_CUTOFF = env_str("SAME_DAY_CUTOFF", "15:00")
 # "restart": the whole processing time starts again when the papers arrive.
 SUPPLEMENT_CLOCK = env_str("SUPPLEMENT_CLOCK", "resume")
 if SUPPLEMENT_CLOCK not in {"resume", "restart"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("SUPPLEMENT_CLOCK must be 'resume' or 'restart'")
 TARGET_ON_TIME_RATE = env_float("TARGET_ON_TIME_RATE", 95.0)
 TARGET_ONLINE_RATE = env_float("TARGET_ONLINE_RATE", 70.0)
@@ -250,8 +334,6 @@ APPRAISAL_RULES = [
 ]
 if env_str("APPRAISAL_RULES_JSON"):
     import json as _json
-
-    from django.core.exceptions import ImproperlyConfigured
 
     try:
         _rules = _json.loads(env_str("APPRAISAL_RULES_JSON"))

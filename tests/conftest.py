@@ -20,6 +20,9 @@ from reports.figures import periods
 
 pytest_plugins = ["tests.workers"]  # real Redis, Celery and database helpers for every test
 
+# Processes the tests start (a Celery worker, manage.py) are development too: the built-in key is allowed there.
+os.environ.setdefault("PORTAL_DEV", "1")
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "mat-khau-thu-nghiem"
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_package
 from django.conf import settings
 from holidays.countries.vietnam import VietnamStaticHolidays
+from simple_history.utils import bulk_create_with_history
 
 from .models import CalendarSource, Holiday, WorkdayOverride
 
@@ -44,8 +45,8 @@ class WorkCalendar:
     def load(cls):
         """The calendar as the administrator left it: holidays and make-up days from the database."""
         return cls.build(
-            holidays=Holiday.objects.values_list("date", flat=True),
-            workdays=WorkdayOverride.objects.values_list("date", flat=True),
+            holidays=Holiday.objects.filter(active=True).values_list("date", flat=True),
+            workdays=WorkdayOverride.objects.filter(active=True).values_list("date", flat=True),
         )
 
     @classmethod
@@ -316,46 +317,47 @@ def package_calendar(first_year, last_year):
     return days_off, worked
 
 
+SYNC_REASON = "Đồng bộ lịch nhà nước (gói holidays)"
+
+
 def sync_calendar(first_year=None, last_year=None):
     """Copy the package's calendar into the editable tables; returns (holidays added, make-up days added).
 
-    Idempotent. A date the administrator has already decided is left alone: a row that exists (edited or added by
-    hand) is kept, a package holiday on a date the administrator made a working day is not added back, nor a
-    make-up day on a date the administrator made a day off (see forget_calendar_day).
+    Idempotent. A date the administrator has already decided is left alone: a row that exists (edited, added by
+    hand, or deactivated) is kept as it is, and no package row is added on its date (see deactivate_calendar_day).
     """
     if first_year is None:
         first_year, last_year = settings.CALENDAR_YEARS
     days_off, worked = package_calendar(first_year, last_year)
     decided = set(Holiday.objects.values_list("date", flat=True))
     decided |= set(WorkdayOverride.objects.values_list("date", flat=True))
-    added_off = Holiday.objects.bulk_create(
-        Holiday(date=day, name=name[:255], source=CalendarSource.PACKAGE)
-        for day, name in sorted(days_off.items())
-        if day not in decided
+    added_off = bulk_create_with_history(
+        [
+            Holiday(date=day, name=name[:255], source=CalendarSource.PACKAGE)
+            for day, name in sorted(days_off.items())
+            if day not in decided
+        ],
+        Holiday,
+        default_change_reason=SYNC_REASON,
     )
-    added_worked = WorkdayOverride.objects.bulk_create(
-        WorkdayOverride(date=day, name=name[:255], source=CalendarSource.PACKAGE)
-        for day, name in sorted(worked.items())
-        if day not in decided
+    added_worked = bulk_create_with_history(
+        [
+            WorkdayOverride(date=day, name=name[:255], source=CalendarSource.PACKAGE)
+            for day, name in sorted(worked.items())
+            if day not in decided
+        ],
+        WorkdayOverride,
+        default_change_reason=SYNC_REASON,
     )
     return len(added_off), len(added_worked)
 
 
-def forget_calendar_day(row):
-    """Delete a Holiday or WorkdayOverride as an administrator does, so that the next sync does not bring it back.
+def deactivate_calendar_day(row):
+    """Take a Holiday or WorkdayOverride out of the calendar, as an administrator does; it is never deleted.
 
-    A weekday holiday of the package is replaced by a working-day row and a make-up Saturday of the package by a
-    day-off row: the administrator's decision is kept as data, visible in the admin, instead of being forgotten.
+    The row stays, inactive, with its history: the date remains decided, so the next sync does not bring the
+    package's row back; reactivating it restores the day.
     """
-    day = row.date
-    days_off, worked = package_calendar(day.year, day.year)
-    row.delete()
-    if isinstance(row, Holiday) and day in days_off and day.weekday() < 5:
-        WorkdayOverride.objects.get_or_create(
-            date=day,
-            defaults={"name": "Làm việc bình thường (quản trị viên bỏ ngày nghỉ)", "source": CalendarSource.ADMIN},
-        )
-    elif isinstance(row, WorkdayOverride) and day in worked and day.weekday() >= 5:
-        Holiday.objects.get_or_create(
-            date=day, defaults={"name": "Không làm bù (quản trị viên bỏ ngày làm bù)", "source": CalendarSource.ADMIN}
-        )
+    if row.active:
+        row.active = False
+        row.save(update_fields=["active"])

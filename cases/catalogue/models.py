@@ -3,7 +3,11 @@
 from django.db import models
 from django.db.models import F, Q
 
+from cases.core.history import kept_history
 from cases.core.text import fold
+
+# Who changed a catalogue record, when, and every field before and after (django-simple-history; admin "Lịch sử").
+# Records that history and dossiers point to are deactivated, never deleted.
 
 
 class Level(models.TextChoices):
@@ -52,6 +56,8 @@ class Unit(models.Model):
     place_name = models.CharField("địa danh (ghi trên văn bản)", max_length=120, blank=True)
 
     objects = UnitQuerySet.as_manager()
+    # A unit stops by its end of validity (valid_to); its path is derived from the parent, which is kept.
+    history = kept_history("đơn vị", excluded_fields=["path"])
 
     class Meta:
         verbose_name = "đơn vị"
@@ -108,6 +114,9 @@ class Field(models.Model):
     """Lĩnh vực: a field of procedures (Hộ tịch, Đất đai, …)."""
 
     name = models.CharField("tên lĩnh vực", max_length=255, unique=True)
+    active = models.BooleanField("đang sử dụng", default=True)
+
+    history = kept_history("lĩnh vực")
 
     class Meta:
         verbose_name = "lĩnh vực"
@@ -146,6 +155,8 @@ class Procedure(models.Model):
     added_by_hand = models.BooleanField("bổ sung thủ công", default=False)
     active = models.BooleanField("đang áp dụng", default=True)
 
+    history = kept_history("thủ tục hành chính", excluded_fields=["search_name"])
+
     class Meta:
         verbose_name = "thủ tục hành chính"
         verbose_name_plural = "thủ tục hành chính"
@@ -170,6 +181,10 @@ class Holiday(models.Model):
     date = models.DateField("ngày", unique=True)
     name = models.CharField("tên ngày nghỉ", max_length=255)
     source = models.CharField("nguồn", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+    # An inactive row no longer counts, and keeps the date decided: sync_calendar does not bring the package's back.
+    active = models.BooleanField("đang áp dụng", default=True)
+
+    history = kept_history("ngày nghỉ lễ")
 
     class Meta:
         verbose_name = "ngày nghỉ lễ"
@@ -186,6 +201,10 @@ class WorkdayOverride(models.Model):
     date = models.DateField("ngày làm bù", unique=True)
     name = models.CharField("ghi chú", max_length=255)
     source = models.CharField("nguồn", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+    # An inactive row no longer counts, and keeps the date decided: sync_calendar does not bring the package's back.
+    active = models.BooleanField("đang áp dụng", default=True)
+
+    history = kept_history("ngày làm bù")
 
     class Meta:
         verbose_name = "ngày làm bù"

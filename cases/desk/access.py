@@ -28,7 +28,9 @@ def memberships(user):
         return []
     cached = getattr(user, "_portal_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("unit").order_by("role", "unit__path"))
+        cached = list(
+            Membership.objects.filter(user=user, active=True).select_related("unit").order_by("role", "unit__path")
+        )
         user._portal_memberships = cached
     return cached
 

@@ -5,11 +5,14 @@ same transaction; the rules they follow are in cases.desk.states.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history import register
 
 from cases.catalogue.models import Procedure, Unit
+from cases.core.history import kept_history
 
 from .states import CLOCK_STOPPED_STATES, OPEN_STATES, Channel, EventKind, PauseKind, Role, State
 from .steps import DossierSteps
@@ -193,9 +196,13 @@ class ClockStop(models.Model):
 class Membership(models.Model):
     """A user's role at a unit. Desk staff act for their unit; the office and Nội vụ see the unit's subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField("vai trò", max_length=16, choices=Role.choices)
+    # Ended, not deleted: the history of who held which role stays readable.
+    active = models.BooleanField("đang hiệu lực", default=True)
+
+    history = kept_history("phân quyền")
 
     class Meta:
         verbose_name = "phân quyền"
@@ -233,3 +240,14 @@ class Apology(models.Model):
 
     def __str__(self):
         return f"Xin lỗi {self.dossier_id}"
+
+
+# Accounts' history too (who made whom staff, who deactivated whom). The password hash is not copied into history,
+# and a login's last_login stamp does not make a history row (cases.apps).
+register(
+    get_user_model(),
+    app="cases",
+    excluded_fields=["password", "last_login"],
+    verbose_name="lịch sử tài khoản",
+    verbose_name_plural="lịch sử tài khoản",
+)

@@ -59,6 +59,19 @@ def overdue_q(now=None):
     return open_q() & Q(due_at__lt=now or timezone.now())
 
 
+# --- what a catalogue change touches (the admin says so; due times are never rewritten behind the desk's back) ---
+def processing_days_change_q(procedure):
+    """Open dossiers of a procedure whose processing time changed: they keep the due time given at receipt."""
+    return open_q() & Q(procedure=procedure)
+
+
+def calendar_day_change_q(day):
+    """Open dossiers whose due time was counted across `day` (received by its end, due on or after its start): a
+    holiday or make-up day added, moved or taken back there would have given them another due time."""
+    start = datetime.combine(day, time.min, local_tz())
+    return open_q() & Q(received_at__lt=start + timedelta(days=1), due_at__gte=start)
+
+
 def resolved_early_q():
     return Q(resolved_at__isnull=False, resolved_day__lt=F("due_day"))
 

@@ -6,6 +6,7 @@ from datetime import date, time
 from cases.catalogue.models import Field, Procedure, Unit
 from cases.catalogue.units import place_name, unit_kind
 from cases.core.formats import day
+from cases.core.history import record_bulk_changes
 from cases.core.text import fold
 
 from .columns import PROCEDURE_COLUMNS, UNIT_COLUMNS, value_key
@@ -14,6 +15,8 @@ from .reading import as_text
 from .values import BadValue, local_tz, parse_moment, procedure_code
 
 VALIDITY_KEYS = ("hieu_luc_tu", "hieu_luc_den", "sap_nhap_vao")
+
+HISTORY_REASON = "Nhập danh mục từ tệp"
 
 LEVELS = choices({"tinh": ("cấp tỉnh", "tỉnh"), "huyen": ("cấp huyện", "huyện"), "xa": ("cấp xã", "xã")})
 
@@ -208,6 +211,12 @@ class UnitImporter(Importer):
             if path_of(unit_id) != old_paths.get(unit_id) or parents[unit_id] != old_parents.get(unit_id)
         ]
         Unit.objects.bulk_update(moved, ["parent", "path"], batch_size=BATCH)
+        record_bulk_changes(
+            Unit,
+            [unit.pk for unit in created],
+            [unit.pk for unit in changed] + [unit.pk for unit in moved if parents[unit.pk] != old_parents.get(unit.pk)],
+            HISTORY_REASON,
+        )
 
 
 # --- procedures ------------------------------------------------------------------------------------------------------
@@ -313,8 +322,10 @@ class ProcedureImporter(Importer):
         self.result.created, self.result.updated = len(self.creates), len(self.updates)
 
     def save(self):
-        for created in Field.objects.bulk_create([Field(name=name) for name in self.new_fields.values()]):
+        new_fields = Field.objects.bulk_create([Field(name=name) for name in self.new_fields.values()])
+        for created in new_fields:
             self.fields[value_key(created.name)] = (created.pk, created.name)
+        record_bulk_changes(Field, [field.pk for field in new_fields], [], HISTORY_REASON)
 
         def build(record, pk=None):
             return Procedure(
@@ -330,9 +341,13 @@ class ProcedureImporter(Importer):
                 added_by_hand=record.added_by_hand,
             )
 
-        Procedure.objects.bulk_create([build(record) for record in self.creates], batch_size=BATCH)
+        created = Procedure.objects.bulk_create([build(record) for record in self.creates], batch_size=BATCH)
+        updated = [build(record, self.existing[record.code]["id"]) for record in self.updates]
         Procedure.objects.bulk_update(
-            [build(record, self.existing[record.code]["id"]) for record in self.updates],
+            updated,
             ["name", "search_name", "field", "processing_days", "online_level", "level", "source", "added_by_hand"],
             batch_size=BATCH,
+        )
+        record_bulk_changes(
+            Procedure, [row.pk for row in created], [row.pk for row in updated], HISTORY_REASON, batch_size=BATCH
         )

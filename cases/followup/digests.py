@@ -88,7 +88,7 @@ def send_digests(now=None, work_calendar=None):
         log.info("Ngày %s không phải ngày làm việc: không gửi thư nhắc việc.", day(h.today))
         return 0
     memberships = list(
-        Membership.objects.filter(role=Role.DESK, user__is_active=True)
+        Membership.objects.filter(role=Role.DESK, active=True, user__is_active=True)
         .exclude(user__email="")
         .select_related("user", "unit")
         .order_by("user_id", "unit__path")

@@ -37,7 +37,7 @@ def write_and_send(day=None, today=None):
         weekly.write_sheet(week, sheet)
         written += [letter, sheet]
         recipients = sorted(
-            Membership.objects.filter(unit=scope, role=Role.OFFICE, user__is_active=True)
+            Membership.objects.filter(unit=scope, role=Role.OFFICE, active=True, user__is_active=True)
             .exclude(user__email="")
             .values_list("user__email", flat=True)
             .distinct()

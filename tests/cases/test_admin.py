@@ -59,7 +59,7 @@ def test_units_are_shown_as_a_tree(admin_client, units):
         page.index("UBND xã Pú Hồng"),
     )
     assert province < district < commune
-    assert '<span style="padding-left: 3.0em">UBND xã Pú Hồng</span>' in page
+    assert '<span class="tree-depth-2">UBND xã Pú Hồng</span>' in page  # a class, not an inline style (CSP)
 
 
 def test_units_are_found_by_code_and_filtered_by_level(admin_client, units):
@@ -161,7 +161,8 @@ def test_memberships_are_edited_on_the_user_page(admin_client, cast):
 
 def test_a_holiday_added_in_the_admin_is_the_administrators_and_counts(admin_client, db):
     response = admin_client.post(
-        reverse("admin:cases_holiday_add"), {"date": "05/03/2024", "name": "Nghỉ theo quyết định của tỉnh"}
+        reverse("admin:cases_holiday_add"),
+        {"date": "05/03/2024", "name": "Nghỉ theo quyết định của tỉnh", "active": "on"},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     holiday = Holiday.objects.get(date=date(2024, 3, 5))
@@ -169,24 +170,25 @@ def test_a_holiday_added_in_the_admin_is_the_administrators_and_counts(admin_cli
     assert not WorkCalendar.load().is_working_day(date(2024, 3, 5))
 
 
-def test_a_state_holiday_deleted_in_the_admin_stays_deleted_after_a_sync(admin_client, db):
+def test_a_state_holiday_taken_out_in_the_admin_stays_out_after_a_sync(admin_client, db):
     holiday = Holiday.objects.get(date=date(2024, 4, 29))
-    response = admin_client.post(reverse("admin:cases_holiday_delete", args=[holiday.pk]), {"post": "yes"})
+    response = admin_client.post(
+        reverse("admin:cases_holiday_changelist"), {"action": "deactivate", "_selected_action": [holiday.pk]}
+    )
     assert response.status_code == 302
     assert sync_calendar(2024, 2024) == (0, 0)
-    assert not Holiday.objects.filter(date=date(2024, 4, 29)).exists()
-    assert WorkdayOverride.objects.get(date=date(2024, 4, 29)).source == CalendarSource.ADMIN
+    holiday.refresh_from_db()
+    assert not holiday.active
     assert WorkCalendar.load().is_working_day(date(2024, 4, 29))
 
 
-def test_make_up_days_deleted_in_bulk_stay_deleted_after_a_sync(admin_client, db):
-    rows = WorkdayOverride.objects.filter(date__year=2024)
-    ids = list(rows.values_list("pk", flat=True))
+def test_make_up_days_taken_out_in_bulk_stay_out_after_a_sync(admin_client, db):
+    ids = list(WorkdayOverride.objects.filter(date__year=2024).values_list("pk", flat=True))
     assert ids
     admin_client.post(
-        reverse("admin:cases_workdayoverride_changelist"),
-        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        reverse("admin:cases_workdayoverride_changelist"), {"action": "deactivate", "_selected_action": ids}
     )
-    assert not WorkdayOverride.objects.filter(pk__in=ids).exists()
+    assert not WorkdayOverride.objects.filter(pk__in=ids, active=True).exists()
+    assert WorkdayOverride.objects.filter(pk__in=ids).count() == len(ids)  # kept, with their history
     assert sync_calendar(2024, 2024) == (0, 0)
     assert not WorkCalendar.load().is_working_day(date(2024, 5, 4))

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cases.catalogue.calendar import WorkCalendar, calendar, forget_calendar_day, package_calendar, sync_calendar
+from cases.catalogue.calendar import WorkCalendar, calendar, deactivate_calendar_day, package_calendar, sync_calendar
 from cases.models import CalendarSource, Holiday, WorkdayOverride
 from tests.conftest import vn
 
@@ -301,30 +301,33 @@ def test_syncing_twice_adds_nothing_the_second_time(db):
     assert sync_calendar(2031, 2031) == (0, 0)
 
 
-def test_sync_keeps_what_an_administrator_changed_added_or_deleted(db):
+def test_sync_keeps_what_an_administrator_changed_added_or_took_out(db):
     Holiday.objects.filter(date=date(2024, 9, 3)).update(name="Quốc khánh (ngày thứ hai)", source=CalendarSource.ADMIN)
     Holiday.objects.create(date=date(2024, 11, 20), name="Nghỉ theo quyết định của tỉnh")
-    forget_calendar_day(Holiday.objects.get(date=date(2024, 4, 29)))
-    forget_calendar_day(WorkdayOverride.objects.get(date=date(2024, 5, 4)))
+    deactivate_calendar_day(Holiday.objects.get(date=date(2024, 4, 29)))
+    deactivate_calendar_day(WorkdayOverride.objects.get(date=date(2024, 5, 4)))
 
     assert sync_calendar(2024, 2024) == (0, 0)
 
     assert Holiday.objects.get(date=date(2024, 9, 3)).name == "Quốc khánh (ngày thứ hai)"
     assert Holiday.objects.filter(date=date(2024, 11, 20)).exists()
-    assert not Holiday.objects.filter(date=date(2024, 4, 29), source=CalendarSource.PACKAGE).exists()
-    assert not WorkdayOverride.objects.filter(date=date(2024, 5, 4), source=CalendarSource.PACKAGE).exists()
+    # Taken out, not deleted: the rows stay, inactive, and the sync does not switch them back on.
+    assert not Holiday.objects.get(date=date(2024, 4, 29)).active
+    assert not WorkdayOverride.objects.get(date=date(2024, 5, 4)).active
     cal = WorkCalendar.load()
     assert cal.is_working_day(date(2024, 4, 29))
     assert not cal.is_working_day(date(2024, 5, 4))
     assert not cal.is_working_day(date(2024, 11, 20))
 
 
-def test_a_deleted_row_comes_back_when_its_removal_is_deleted(db):
-    forget_calendar_day(Holiday.objects.get(date=date(2025, 5, 2)))
+def test_a_day_taken_out_comes_back_when_reactivated(db):
+    holiday = Holiday.objects.get(date=date(2025, 5, 2))
+    deactivate_calendar_day(holiday)
     assert WorkCalendar.load().is_working_day(date(2025, 5, 2))
-    WorkdayOverride.objects.get(date=date(2025, 5, 2)).delete()
-    assert sync_calendar(2025, 2025) == (1, 0)
+    holiday.active = True
+    holiday.save()
     assert not WorkCalendar.load().is_working_day(date(2025, 5, 2))
+    assert [row.active for row in holiday.history.order_by("history_id")][-2:] == [False, True]
 
 
 def test_the_sync_command_says_in_vietnamese_what_it_added(db):

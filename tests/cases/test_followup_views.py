@@ -463,6 +463,7 @@ def test_the_office_follows_who_answered_who_has_not_and_who_is_past_the_deadlin
 
     before = office.get(url)
     with time_machine.travel(vn(2024, 4, 19, 8), tick=False):
+        office = as_user(client, cast["office"])  # days later: a new session (idle ones end after 30 minutes)
         after = office.get(url)
         printed = office.get(reverse("cases:explanation_request_print", args=[asked["DBD-PH"].request_id]))
 

@@ -603,9 +603,9 @@ def test_today_for_the_office_counts_every_commune(client, dossiers, cast):
 
 
 def test_today_after_the_day_turns_moves_dossiers_into_overdue(client, dossiers, cast):
-    login(client, cast["desk_pu_hong"])
     with time_machine.travel(vn(2024, 3, 11, 9, 0), tick=False):
-        response = client.get("/")
+        # Logged in that morning: a session idle over the weekend has ended (SESSION_IDLE_MINUTES).
+        response = login(client, cast["desk_pu_hong"]).get("/")
     sections = {section["key"]: section for section in response.context["sections"]}
     assert {d.code for d in sections["overdue"]["dossiers"]} == {dossiers["late"].code, dossiers["land"].code}
     assert sections["today"]["count"] == 0

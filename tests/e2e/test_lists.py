@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from tests.conftest import make, vn
-from tests.e2e.test_desk import log_in
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 

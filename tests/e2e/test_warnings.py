@@ -7,7 +7,7 @@ import time_machine
 
 from cases.models import Dossier
 from tests.conftest import make, vn
-from tests.e2e.test_desk import log_in
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +39,7 @@ def test_the_desk_is_warned_of_a_late_night_receipt_and_of_a_late_apology(
 
     overdue = make("DBD-PH-240228-0001", units["pu_hong"], procedures["land"], vn(2024, 2, 28, 9), vn(2024, 3, 6, 17))
     with time_machine.travel(vn(2024, 3, 8, 10, 0), tick=False):
+        log_in(page, base, cast["desk_pu_hong"])  # two days later: the idle session has ended
         page.goto(f"{base}/ho-so/{overdue.code}/")
         page.get_by_label("Lý do chậm trả kết quả").fill("Chờ ý kiến của Phòng Tài nguyên và Môi trường")
         page.get_by_label("Ngày hẹn trả kết quả mới").fill("12/03/2024 10:00")

@@ -112,11 +112,12 @@ def test_the_dashboard_says_which_period_it_opened_on(office, units, settings):
 
 def test_home_affairs_opens_on_the_same_period_never_on_days_to_come(client, cast, units, settings):
     settings.REPORT_MONTH_SETTLES_AFTER = 5
-    client.login(username=cast["home_affairs"].username, password=PASSWORD)
     with time_machine.travel(vn(2026, 12, 15, 9), tick=False):
+        client.login(username=cast["home_affairs"].username, password=PASSWORD)  # sessions end when idle
         response = client.get(reverse("reports:homeaffairs"))
     period = response.context["period"]
     assert (period.start, period.end) == (date(2026, 12, 1), date(2026, 12, 15))
     assert "từ ngày 01/12/2026 đến ngày 15/12/2026" in response.content.decode()
     with time_machine.travel(vn(2026, 12, 2, 9), tick=False):
+        client.login(username=cast["home_affairs"].username, password=PASSWORD)
         assert client.get(reverse("reports:homeaffairs")).context["period"] == periods.month(2026, 11)
