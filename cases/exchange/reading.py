@@ -12,6 +12,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from cases.core import safe
+
 
 class FileRefused(Exception):
     """The file as a whole cannot be read (not CSV/XLSX, not UTF-8, no header)."""
@@ -76,7 +78,8 @@ def _open_csv(source):
     def rows():
         try:
             for line, cells in enumerate(reader, start=2):
-                values = [cell.strip() for cell in cells[:width]]
+                # The quote an export put before a formula-like cell is not part of the value (cases.core.safe).
+                values = [safe.from_csv(cell.strip()) for cell in cells[:width]]
                 if not any(values):
                     continue
                 if len(values) < width:

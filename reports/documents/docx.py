@@ -5,6 +5,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Mm, Pt
 
+from cases.core import safe
 from reports.figures import wording
 
 FONT = "Times New Roman"
@@ -35,7 +36,7 @@ def place_name(scope):
 
 
 def _run(paragraph, text, size=14, bold=False, italic=False):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(safe.xml_text(text))  # a control character pasted into a name cannot break the file
     run.font.name = FONT
     run.font.size = Pt(size)
     run.bold = bold

@@ -4,6 +4,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cases.core import safe
 from reports.figures import wording
 
 # (counter, header) in the order of Biểu II.06a: received, resolved, open.
@@ -33,13 +34,13 @@ def workbook(tally):
     sheet = book.active
     sheet.title = "Tổng hợp"
     scope = tally.scope.name if tally.scope else "Toàn hệ thống"
-    sheet.append([f"KẾT QUẢ GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH — {scope.upper()}"])
+    sheet.append([safe.xml_text(f"KẾT QUẢ GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH — {scope.upper()}")])
     sheet.append([f"Kỳ báo cáo: {tally.period.range_text}"])
     sheet.append(["Đơn vị tính: Số hồ sơ TTHC"])
     sheet.append(["Mã đơn vị", "Tên đơn vị", "Cấp"] + [header for _, header in COLUMNS])
     for row in tally.units:
         sheet.append(
-            [row.unit.code, row.unit.name, wording.level_label(row.unit.level)]
+            [row.unit.code, safe.xml_text(row.unit.name), wording.level_label(row.unit.level)]
             + [value(row.counters, key) for key, _ in COLUMNS]
         )
     sheet.append(["", "Tổng cộng", ""] + [value(tally.totals, key) for key, _ in COLUMNS])
@@ -63,9 +64,9 @@ def workbook(tally):
     text = book.create_sheet("Nội dung")
     text.column_dimensions["A"].width = 120
     for paragraph in wording.paragraphs(tally):
-        text.append([paragraph])
+        text.append([safe.xml_text(paragraph)])
         text.cell(row=text.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-    return book
+    return safe.harden(book)
 
 
 def write(tally, path):
