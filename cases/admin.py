@@ -151,6 +151,15 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "unit")
     autocomplete_fields = ("user", "unit")
 
+    def get_changeform_initial_data(self, request):
+        # ?unit=… prefills the form; a value that is not an id would break the autocomplete widget (a 500).
+        initial = super().get_changeform_initial_data(request)
+        return {key: value for key, value in initial.items() if key not in ("user", "unit") or _is_id(value)}
+
+
+def _is_id(value):
+    return isinstance(value, str) and value.isascii() and value.isdigit() and int(value) < 2**63
+
 
 # --- dossiers: read-only, for audit ---------------------------------------------------------------
 

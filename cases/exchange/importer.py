@@ -10,6 +10,7 @@ Every problem reads `dòng N: <field>: <what>`; a file with any invalid row writ
 rows are asked for.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from .export import write_csv, write_xlsx
 from .reading import FileRefused, as_text, open_sheet, source_name
 
 BATCH = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 PROGRESS_EVERY = 5000
 
 
@@ -81,14 +83,14 @@ class Importer:
     # problems
     def refuse(self, line, column, what):
         label = column.name if isinstance(column, Column) else column
-        message = f"dòng {line}: {label}: {what}"
+        message = shown(f"dòng {line}: {label}: {what}")
         self.result.errors.append(message)
         self.problems.setdefault(line, []).append(message.split(": ", 1)[1])
         self.records.pop(line, None)
 
     def warn(self, line, column, what):
         label = column.name if isinstance(column, Column) else column
-        self.result.warnings.append(f"dòng {line}: {label}: {what}")
+        self.result.warnings.append(shown(f"dòng {line}: {label}: {what}"))
 
     def col(self, key):
         return next(column for column in self.columns if column.key == key)
@@ -120,7 +122,12 @@ class Importer:
                 if record is not None and line not in self.problems:
                     self.records[line] = record
         except FileRefused as exc:
+            # Reading stopped mid-file (a line not UTF-8, a broken CSV line): the whole file is refused, and the
+            # line is counted as refused so that no page says "0 dòng lỗi".
             self.result.errors.append(str(exc))
+            if exc.line is not None:
+                self.problems.setdefault(exc.line, []).append(str(exc).split(": ", 1)[-1])
+            self.result.refused = len(self.problems)
             return self.result
         self.finish()
         self.plan()
@@ -203,6 +210,11 @@ class Importer:
             for line in lines:
                 others = ", ".join(str(other) for other in lines if other != line)
                 self.refuse(line, column, f"{code} trùng với dòng {others}")
+
+
+def shown(message):
+    """A message without control characters (a NUL from a file cannot be stored or shown)."""
+    return _CONTROL.sub("�", message)
 
 
 def choices(pairs):

@@ -16,7 +16,12 @@ from cases.core import safe
 
 
 class FileRefused(Exception):
-    """The file as a whole cannot be read (not CSV/XLSX, not UTF-8, no header)."""
+    """The file as a whole cannot be read (not CSV/XLSX, not UTF-8, no header, too large when unpacked); `line`
+    is where reading stopped, when it was in the middle."""
+
+    def __init__(self, message, line=None):
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -52,32 +57,36 @@ def read_rows(source, filename=None):
 
 
 def _open_csv(source):
+    """Decoded line by line, so that a line that is not UTF-8 is refused with its number."""
     owned = isinstance(source, (str, Path))
     if owned:
-        handle = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 — closed by the row generator
+        handle = open(source, "rb")  # noqa: SIM115 — closed by the row generator
+        lines = _decoded(handle)
     elif isinstance(source, io.TextIOBase):
-        handle = source
+        handle = lines = source
     else:
         if hasattr(source, "seek"):
             source.seek(0)
-        handle = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+        handle = source
+        lines = _decoded(source)
     try:
-        first = handle.readline().lstrip("\ufeff")
-    except UnicodeDecodeError:
+        first = next(lines, "").lstrip("\ufeff")
+    except _NotUtf8:
         _release(handle, source, owned)
-        raise FileRefused(_NOT_UTF8) from None
+        raise FileRefused(_not_utf8(1), line=1) from None
     if not first.strip():
         _release(handle, source, owned)
         raise FileRefused("Tệp trống: dòng 1 phải là tiêu đề cột.")
     # Spreadsheet programs in a Vietnamese locale save with ';' because ',' is the decimal mark.
     delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
-    reader = csv.reader(chain([first], handle), delimiter=delimiter)
+    reader = csv.reader(chain([first], lines), delimiter=delimiter)
     headers = [cell.strip() for cell in next(reader)]
     width = len(headers)
 
     def rows():
+        line = 1
         try:
-            for line, cells in enumerate(reader, start=2):
+            for line, cells in enumerate(reader, start=2):  # noqa: B007 — `line` says where reading stopped
                 # The quote an export put before a formula-like cell is not part of the value (cases.core.safe).
                 values = [safe.from_csv(cell.strip()) for cell in cells[:width]]
                 if not any(values):
@@ -85,22 +94,40 @@ def _open_csv(source):
                 if len(values) < width:
                     values += [""] * (width - len(values))
                 yield line, values
-        except UnicodeDecodeError:
-            raise FileRefused(_NOT_UTF8) from None
+        except _NotUtf8:
+            raise FileRefused(_not_utf8(line + 1), line=line + 1) from None
+        except csv.Error as exc:
+            raise FileRefused(f"dòng {line + 1}: không đọc được dòng CSV ({exc}).", line=line + 1) from None
         finally:
             _release(handle, source, owned)
 
     return Sheet(headers, rows(), "csv", delimiter)
 
 
-_NOT_UTF8 = "Tệp CSV không phải mã UTF-8: trong Excel hãy chọn Lưu thành «CSV UTF-8 (Comma delimited)»."
+class _NotUtf8(Exception):
+    pass
+
+
+def _decoded(binary):
+    """The lines of a binary file as text; a line that is not UTF-8 stops the reading."""
+    for raw in binary:
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
+
+
+def _not_utf8(line):
+    return (
+        f"dòng {line}: không phải mã UTF-8 (có thể tệp được lưu bằng bảng mã khác như Windows-1258 hoặc TCVN3). "
+        "Trong Excel hãy chọn Lưu thành «CSV UTF-8 (Comma delimited)» rồi tải lên lại."
+    )
 
 
 def _release(handle, source, owned):
     if owned:
         handle.close()
-    elif handle is not source:
-        handle.detach()  # leave the caller's file open
+    # A caller's file stays open: the caller closes it.
 
 
 def _open_xlsx(source):
