@@ -79,6 +79,7 @@ class Importer:
         self.sheet = None
         self.present = set()
         self.validated = False
+        self.file_refusal = None  # the FileRefused that stopped the reading, if one did
 
     # problems
     def refuse(self, line, column, what):
@@ -100,6 +101,7 @@ class Importer:
         try:
             self.sheet = open_sheet(self.source, self.filename)
         except FileRefused as exc:
+            self.file_refusal = exc
             self.result.errors.append(str(exc))
             return self.result
         index, warnings, errors = match_columns(self.sheet.headers, self.columns)
@@ -124,6 +126,7 @@ class Importer:
         except FileRefused as exc:
             # Reading stopped mid-file (a line not UTF-8, a broken CSV line): the whole file is refused, and the
             # line is counted as refused so that no page says "0 dòng lỗi".
+            self.file_refusal = exc
             self.result.errors.append(str(exc))
             if exc.line is not None:
                 self.problems.setdefault(exc.line, []).append(str(exc).split(": ", 1)[-1])

@@ -14,14 +14,10 @@ from openpyxl import load_workbook
 
 from cases.core import safe
 
+from . import guard
+from .refusal import FileRefused
 
-class FileRefused(Exception):
-    """The file as a whole cannot be read (not CSV/XLSX, not UTF-8, no header, too large when unpacked); `line`
-    is where reading stopped, when it was in the middle."""
-
-    def __init__(self, message, line=None):
-        super().__init__(message)
-        self.line = line
+__all__ = ["FileRefused", "Sheet", "as_text", "open_sheet", "read_rows", "source_name"]
 
 
 @dataclass
@@ -83,10 +79,14 @@ def _open_csv(source):
     headers = [cell.strip() for cell in next(reader)]
     width = len(headers)
 
+    limit = guard.max_rows() + 1
+
     def rows():
         line = 1
         try:
             for line, cells in enumerate(reader, start=2):  # noqa: B007 — `line` says where reading stopped
+                if line > limit:
+                    raise guard.too_many_rows(line)
                 # The quote an export put before a formula-like cell is not part of the value (cases.core.safe).
                 values = [safe.from_csv(cell.strip()) for cell in cells[:width]]
                 if not any(values):
@@ -131,6 +131,7 @@ def _release(handle, source, owned):
 
 
 def _open_xlsx(source):
+    guard.inspect_xlsx(source)  # sizes first, from the zip's directory: a bomb is never unpacked
     if hasattr(source, "seek"):
         source.seek(0)
     try:
@@ -149,9 +150,13 @@ def _open_xlsx(source):
     headers = [str(cell) for cell in headers]
     width = len(headers)
 
+    limit = guard.max_rows() + 1
+
     def rows():
         try:
             for line, cells in enumerate(values, start=2):
+                if line > limit:
+                    raise guard.too_many_rows(line)
                 row = [_xlsx_value(cell) for cell in cells[:width]]
                 if not any(value != "" for value in row):
                     continue
