@@ -54,7 +54,7 @@ def hostile(units, procedures, cast):
             procedures["land"],
             vn(2024, 3, 1, 8),
             vn(2024, 3, 7, 8),  # overdue by now: its handler is on the appraisal's sheet of officials
-            applicant_phone=text[:30],
+            applicant_phone="0912345678",  # a phone is digits by now (cases.core.contact); legacy ones below
             applicant_address=text,
             handler=cast["desk_pu_hong"],
         )
@@ -93,7 +93,7 @@ def test_the_xlsx_export_writes_text_cells_that_read_back_as_the_same_text(hosti
     assert no_formula(book) == []
     sheet = book.worksheets[0]
     read = {(row[8].value, row[9].value, row[10].value) for row in sheet.iter_rows(min_row=2)}
-    assert read == {(text, text[:30], text) for text in HOSTILE}
+    assert read == {(text, "0912345678", text) for text in HOSTILE}
 
     result = DossierImporter(path).validate()
     assert result.errors == []
@@ -109,10 +109,12 @@ def test_cells_led_by_a_tab_or_a_carriage_return_are_guarded(units, procedures, 
             vn(2024, 3, 1, 8),
             vn(2024, 3, 8, 8),
             applicant_address=text,
+            applicant_phone=text,  # from before the phone rule: guarded like any other cell
         )
     export_dossiers(tmp_path / "a.csv", export_queryset())
     rows = list(csv.reader(open(tmp_path / "a.csv", encoding="utf-8-sig", newline="")))  # noqa: SIM115
     assert sorted(row[10] for row in rows[1:]) == sorted("'" + text for text in BLANK_LED)
+    assert sorted(row[9] for row in rows[1:]) == sorted("'" + text for text in BLANK_LED)
     export_dossiers(tmp_path / "a.xlsx", export_queryset())
     book = load_workbook(tmp_path / "a.xlsx")
     assert no_formula(book) == []
@@ -161,13 +163,13 @@ def test_the_06a_keeps_only_its_own_totals_as_formulas(hostile, units):
 
 
 def test_the_tally_workbook_and_letter_take_hostile_unit_names(hostile, units):
-    units["pu_hong"].name = '=HYPERLINK("http://evil.example")\x00'
+    units["pu_hong"].name = '=HYPERLINK("http://evil.example")\x0b'  # a control character XML cannot hold
     units["pu_hong"].save()
     result = tally(Period(vn(2024, 3, 1).date(), vn(2024, 3, 31).date()))
     book = load_workbook(_saved(tally_workbook.workbook(result)))
     assert no_formula(book) == []
     assert '=HYPERLINK("http://evil.example")' in [cell.value for cell in book.worksheets[0]["B"]]
-    letter = Document(_saved(docx_letter.letter(result)))  # a NUL in a name does not break the file
+    letter = Document(_saved(docx_letter.letter(result)))  # nor does it break the letter
     assert letter.paragraphs
 
 
