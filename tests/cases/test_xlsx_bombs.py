@@ -162,6 +162,7 @@ def test_a_worker_child_has_a_hard_memory_ceiling():
     script = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; django.setup()\n"
         "from django.conf import settings; settings.WORKER_MEMORY_LIMIT_MB = 400\n"
+        "from billiard import current_process; current_process().name = 'ForkPoolWorker-1'\n"
         "from portal.celery import _memory_ceiling; _memory_ceiling()\n"
         "try:\n    block = bytearray(800 * 1024 * 1024)\nexcept MemoryError:\n    print('refused')\n"
     )
