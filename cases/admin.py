@@ -13,6 +13,8 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -44,6 +46,14 @@ class KeptAdmin(SimpleHistoryAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history looks the id up as given: "x" for a numeric key would be a 500, not a 404.
+        try:
+            self.model._meta.pk.to_python(object_id)
+        except ValidationError:
+            raise Http404("Không có bản ghi này.") from None
+        return super().history_view(request, object_id, extra_context)
 
 
 def _switch(queryset, field, value):
@@ -291,6 +301,15 @@ class MembershipAdmin(ActiveActions, KeptAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name", "unit__code")
     list_select_related = ("user", "unit")
     autocomplete_fields = ("user", "unit")
+
+    def get_changeform_initial_data(self, request):
+        # ?unit=… prefills the form; a value that is not an id would break the autocomplete widget (a 500).
+        initial = super().get_changeform_initial_data(request)
+        return {key: value for key, value in initial.items() if key not in ("user", "unit") or _is_id(value)}
+
+
+def _is_id(value):
+    return isinstance(value, str) and value.isascii() and value.isdigit() and int(value) < 2**63
 
 
 # Login lock-outs (django-axes): the administrator unlocks an account and address before the wait is over.

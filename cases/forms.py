@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from cases.catalogue.models import Procedure
+from cases.core import contact
 from cases.core.formats import display_name
-from cases.desk import access
+from cases.desk import access, codes
 from cases.desk.models import Dossier
 from cases.desk.states import Channel, Role
 from cases.exchange import uploads
@@ -28,9 +29,16 @@ class ReceiveForm(forms.Form):
         empty_label="— Chọn thủ tục —",
         widget=forms.Select(attrs={"autofocus": True, "data-procedure-select": ""}),
     )
-    applicant_name = forms.CharField(label="Họ và tên người nộp", max_length=255)
-    applicant_phone = forms.CharField(label="Số điện thoại", max_length=30, required=False)
-    applicant_address = forms.CharField(label="Địa chỉ", max_length=500, required=False)
+    # No max_length here: a browser's maxlength would cut a pasted name mid-word without a word; the rules of
+    # cases.core.contact refuse what is too long and say so.
+    applicant_name = forms.CharField(label="Họ và tên người nộp")
+    applicant_phone = forms.CharField(
+        label="Số điện thoại",
+        required=False,
+        help_text="10 hoặc 11 chữ số, bắt đầu bằng 0 hoặc +84.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    applicant_address = forms.CharField(label="Địa chỉ", required=False)
     channel = forms.ChoiceField(label="Hình thức nộp", choices=Channel.choices, initial=Channel.DIRECT)
     papers = forms.CharField(
         label="Thành phần hồ sơ đã nhận",
@@ -39,9 +47,11 @@ class ReceiveForm(forms.Form):
     )
     code = forms.CharField(
         label="Mã hồ sơ",
-        max_length=60,
         required=False,
-        help_text="Để trống: hệ thống tự cấp mã theo đơn vị và ngày.",
+        help_text=(
+            "Để trống: hệ thống tự cấp mã theo đơn vị và ngày. Mã nhập tay gồm chữ in hoa, chữ số, dấu - và dấu ."
+            " (ví dụ mã của Cổng dịch vụ công: 000.00.19.H56-240301-0001)."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -53,11 +63,27 @@ class ReceiveForm(forms.Form):
             # One desk: the unit is shown as text, not asked for.
             del self.fields["unit"]
 
-    def clean_code(self):
-        code = self.cleaned_data["code"].strip()
-        if code and Dossier.objects.filter(code=code).exists():
-            raise forms.ValidationError(f"Mã hồ sơ {code} đã có.")
-        return code
+    def clean_applicant_name(self):
+        return _contact(contact.name, self.cleaned_data["applicant_name"])
+
+    def clean_applicant_phone(self):
+        return _contact(contact.phone, self.cleaned_data["applicant_phone"])
+
+    def clean_applicant_address(self):
+        return _contact(contact.address, self.cleaned_data["applicant_address"])
+
+    def clean(self):
+        data = super().clean()
+        code = codes.normalise(data.get("code"))
+        data["code"] = code
+        unit = self.fixed_unit or data.get("unit")
+        if code and unit is not None:
+            refusal = codes.refusal(code, unit)
+            if refusal:
+                self.add_error("code", f"Mã hồ sơ {refusal}.")
+            elif Dossier.objects.filter(code=code).exists():
+                self.add_error("code", f"Mã hồ sơ {code} đã có.")
+        return data
 
     def clean_papers(self):
         # One paper per line, without blank lines: the receipt prints them as a list.
@@ -71,11 +97,18 @@ class ReceiveForm(forms.Form):
     def details(self):
         data = self.cleaned_data
         return {
-            "applicant_phone": data["applicant_phone"].strip(),
-            "applicant_address": data["applicant_address"].strip(),
+            "applicant_phone": data["applicant_phone"],
+            "applicant_address": data["applicant_address"],
             "channel": data["channel"],
             "papers": data["papers"],
         }
+
+
+def _contact(check, value):
+    try:
+        return check(value)
+    except contact.Invalid as invalid:
+        raise forms.ValidationError(f"{str(invalid)[0].upper()}{str(invalid)[1:]}.") from None
 
 
 # --- steps on a dossier -----------------------------------------------------------------------------

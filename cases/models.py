@@ -14,7 +14,7 @@ from cases.catalogue.models import (  # noqa: F401
     WorkdayOverride,
 )
 from cases.core.models import Job, JobKind, JobState, job_upload_to  # noqa: F401
-from cases.desk.models import Apology, ClockStop, Dossier, DossierEvent, Membership  # noqa: F401
+from cases.desk.models import Apology, ClockStop, Dossier, DossierCounter, DossierEvent, Membership  # noqa: F401
 from cases.desk.states import (  # noqa: F401
     CLOCK_STOPPED_STATES,
     ENDED_WITHOUT_RESULT,

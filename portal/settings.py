@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte in a URL or a form: 400 before anything reads it (portal/middleware.py).
+    "portal.middleware.RefuseNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -345,3 +347,14 @@ APPRAISAL_ASYNC_UNITS = env_int("APPRAISAL_ASYNC_UNITS", 50)
 # --- END APPRAISAL_RULES ------------------------------------------------------------------------------
 # Years of the holidays package copied into the editable calendar.
 CALENDAR_YEARS = (env_int("CALENDAR_FIRST_YEAR", 2018), env_int("CALENDAR_LAST_YEAR", 2030))
+
+# --- Limits on imported files and on workers (issue 10, item 6; cases/exchange/guard.py) -------------------------
+# A file is checked against these before it is parsed; the figures they give are in bench/BENCHMARKS.md.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000)
+IMPORT_XLSX_MAX_UNPACKED_MB = env_int("IMPORT_XLSX_MAX_UNPACKED_MB", 1024)
+IMPORT_XLSX_MAX_SHARED_STRINGS_MB = env_int("IMPORT_XLSX_MAX_SHARED_STRINGS_MB", 64)
+IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100)
+# A worker child that has grown past this (KiB) is replaced after its task; portal/celery.py also gives each child
+# a hard address-space ceiling (WORKER_MEMORY_LIMIT_MB) so that one task can never take the machine's memory.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("WORKER_MAX_MEMORY_PER_CHILD_MB", 512) * 1024
+WORKER_MEMORY_LIMIT_MB = env_int("WORKER_MEMORY_LIMIT_MB", 2048)

@@ -140,7 +140,7 @@ class FreezeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         extra = [
             path(
-                "<path:object_id>/chot-lai/",
+                "<int:object_id>/chot-lai/",
                 self.admin_site.admin_view(self.refreeze_view),
                 name="reports_freeze_refreeze",
             ),

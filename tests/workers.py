@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for an embedded worker's start check)
 import pytest
 from celery import Celery, signals
 from django.db import connection, connections

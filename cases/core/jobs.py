@@ -165,10 +165,16 @@ def finish(job, state=JobState.DONE, **fields):
 
     Call it inside the transaction that writes the job's work: it raises Superseded, and so rolls that work back, when
     the job was marked lost or sent again meanwhile.
+    A job the web request handles itself (a small file checked at once, a file refused on sight) was never claimed
+    by a worker: it needs only not to be finished already.
     """
+    in_request = job.state != JobState.RUNNING
     with transaction.atomic():
         current = Job.objects.select_for_update().filter(pk=job.pk).values_list("state", "task_id").first()
-        if current is None or current[0] != JobState.RUNNING or (job.task_id and current[1] != job.task_id):
+        if in_request:
+            if current is None or current[0] in (JobState.DONE, JobState.FAILED):
+                raise Superseded(f"job {job.pk} is {current and current[0]}, already ended")
+        elif current is None or current[0] != JobState.RUNNING or (job.task_id and current[1] != job.task_id):
             raise Superseded(f"job {job.pk} is {current and current[0]}, no longer this run's")
         job.state, job.finished_at = state, timezone.now()
         for name, value in fields.items():

@@ -251,3 +251,19 @@ register(
     verbose_name="lịch sử tài khoản",
     verbose_name_plural="lịch sử tài khoản",
 )
+
+
+class DossierCounter(models.Model):
+    """The last automatic number given to a dossier of a unit on a day (cases.desk.codes.take_number)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField("ngày")
+    last = models.PositiveIntegerField("số cuối đã cấp")
+
+    class Meta:
+        verbose_name = "bộ đếm mã hồ sơ"
+        verbose_name_plural = "bộ đếm mã hồ sơ"
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dossier_counter_unit_day")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.day:%d/%m/%Y}: {self.last}"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases.catalogue.calendar import calendar as load_calendar
 from cases.core import queue
 
+from . import codes
 from .outcome import LATE, outcome_of
 from .states import ALLOWED, EVENT_FIELDS, OPEN_STATES, STOP_STATE, EventKind, PauseKind, State, snapshot, stamp
 
@@ -96,18 +97,26 @@ class DossierSteps:
     # --- receipt --------------------------------------------------------------------------------
     @classmethod
     def next_code(cls, unit, day):
-        """`<unit code>-<yymmdd>-<sequence>`: per unit and day, readable over the phone."""
-        prefix = f"{unit.code}-{day:%y%m%d}-"
-        last = cls.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
-        sequence = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
-        return f"{prefix}{sequence:04d}"
+        """`<unit code>-<yymmdd>-<number>`, per unit and day, readable over the phone (cases.desk.codes): the next
+        number of the day's counter, past any number a typed or imported code took. Call inside the transaction
+        that saves the dossier (the counter row stays locked until it commits)."""
+        while True:
+            code = f"{codes.prefix(unit, day)}{codes.take_number(unit, day):04d}"
+            if not cls.objects.filter(code=code).exists():
+                return code
+            # Codes written without the counter (before it, or by the demo generator): go past all of them at once.
+            taken = cls.objects.filter(code__startswith=codes.prefix(unit, day)).values_list("code", flat=True)
+            codes.claim([(unit.pk, day, codes.highest_taken(unit, day, taken))])
 
     @classmethod
     def receive(
         cls, *, unit, procedure, applicant_name, by=None, received_at=None, code="", work_calendar=None, due_at=None,
         **details,
     ):  # fmt: skip
-        """Tiếp nhận: compute the due time (or keep one typed in, as an import's ngày hẹn trả), save, record."""
+        """Tiếp nhận: compute the due time (or keep one typed in, as an import's ngày hẹn trả), save, record.
+
+        A code given by hand follows the rules of cases.desk.codes; without one, the unit's next number of the day
+        is given, and that never fails for want of a free number."""
         now = timezone.now()
         received_at = received_at or now
         if received_at > now + FUTURE_TOLERANCE:
@@ -115,6 +124,10 @@ class DossierSteps:
         refusal = receipt_refusal(unit, procedure, timezone.localtime(received_at).date())
         if refusal:
             raise ActionRefused(refusal)
+        if code:
+            refusal = codes.refusal(code, unit)
+            if refusal:
+                raise ActionRefused(f"Mã hồ sơ {refusal}.")
         work_calendar = work_calendar or load_calendar()
         warning = receipt_warning(received_at, work_calendar)
         if due_at is None:
@@ -123,29 +136,27 @@ class DossierSteps:
             if due_at < received_at:
                 raise ActionRefused(f"Ngày hẹn trả {_fmt(due_at)} trước ngày tiếp nhận {_fmt(received_at)}.")
             details["due_at_given"] = True
-        for attempt in range(5):
-            dossier = cls(
-                code=code or cls.next_code(unit, timezone.localtime(received_at).date()),
-                unit=unit, procedure=procedure, applicant_name=applicant_name, received_at=received_at,
-                processing_days=procedure.processing_days, due_at=due_at, received_by=by, **details,
-            )  # fmt: skip
-            try:
-                with transaction.atomic():
-                    dossier.save()
-                    dossier._record(
-                        EventKind.RECEIVED, by, received_at, after=dossier._snapshot(EventKind.RECEIVED),
-                        warning=warning,
-                    )  # fmt: skip
-                    dossier._flag_if_overdue()
-                return dossier
-            except IntegrityError:
-                # Two desks numbering the same day at once: take the next number. A given code is the user's.
-                taken = cls.objects.filter(code=dossier.code).exists()
-                if not taken:
-                    raise
-                if code or attempt == 4:
-                    raise ActionRefused(f"Mã hồ sơ {dossier.code} đã có.") from None
-        raise AssertionError("unreachable")
+        day = timezone.localtime(received_at).date()
+        try:
+            with transaction.atomic():
+                dossier = cls(
+                    code=code or cls.next_code(unit, day),
+                    unit=unit, procedure=procedure, applicant_name=applicant_name, received_at=received_at,
+                    processing_days=procedure.processing_days, due_at=due_at, received_by=by, **details,
+                )  # fmt: skip
+                dossier.save()
+                if code:
+                    codes.claim_codes([(unit.pk, unit.code, code)])
+                dossier._record(
+                    EventKind.RECEIVED, by, received_at, after=dossier._snapshot(EventKind.RECEIVED), warning=warning
+                )
+                dossier._flag_if_overdue()
+            return dossier
+        except IntegrityError:
+            # Only a code given by hand can be taken (an automatic one is checked under the counter's lock).
+            if code and cls.objects.filter(code=code).exists():
+                raise ActionRefused(f"Mã hồ sơ {code} đã có.") from None
+            raise
 
     # --- steps ------------------------------------------------------------------------------------
     @_step

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure, Unit
+from cases.core import contact
 from cases.core.copy import bulk_insert
+from cases.desk import codes
 from cases.desk.models import ClockStop, Dossier, DossierEvent
 from cases.desk.states import (
     CLOCK_STOPPED_STATES,
@@ -186,10 +188,15 @@ class DossierImporter(Importer):
                 f"{shown(due, due_timed)} trước ngày tiếp nhận {shown(received, received_timed)}",
             )
 
+        if code and unit is not None:
+            # The desk's rules for a typed code: the characters, and no other unit's prefix.
+            refusal = codes.refusal(code, unit, self.units_upper)
+            if refusal:
+                self.refuse(line, col("ma_ho_so"), refusal)
         channel = self.choice(line, row, "hinh_thuc_nop", CHANNELS, True, "truc_tiep, truc_tuyen hoặc buu_chinh")
-        name = self.text(line, row, "nguoi_nop", 255, required=True)
+        name = self.checked(line, "nguoi_nop", contact.name, row.get("nguoi_nop", ""))
         phone = self._phone(line, row.get("so_dien_thoai", ""))
-        address = self.text(line, row, "dia_chi", 500)
+        address = self.checked(line, "dia_chi", contact.address, row.get("dia_chi", ""))
         state = self._state(line, row, resolved, returned)
 
         if line in self.problems:
@@ -226,15 +233,22 @@ class DossierImporter(Importer):
             state,
         )
 
+    def checked(self, line, key, check, value):
+        """A value through one of the rules of cases.core.contact; a refusal names the line and the column."""
+        try:
+            return check(as_text(value))
+        except contact.Invalid as invalid:
+            self.refuse(line, self.col(key), str(invalid))
+            return ""
+
     def _phone(self, line, value):
         if isinstance(value, int) and not isinstance(value, bool):
             text = str(value)
             # A number cell lost the leading 0 of a Vietnamese number (09xx…, 02xx…): put it back.
             if len(text) in (9, 10) and not text.startswith("0"):
                 self.warn(line, self.col("so_dien_thoai"), f"ô kiểu số {text}, đã thêm số 0 ở đầu")
-                text = "0" + text
-            return text
-        return self.text(line, {"so_dien_thoai": value}, "so_dien_thoai", 30)
+                value = "0" + text
+        return self.checked(line, "so_dien_thoai", contact.phone, value)
 
     def _state(self, line, row, resolved, returned):
         state = self.choice(line, row, "trang_thai", STATES, shown="bo_sung, tam_dung, tu_choi, rut hoặc để trống")
@@ -389,6 +403,7 @@ class DossierImporter(Importer):
                     }
                 )  # fmt: skip
             bulk_insert(DossierEvent, events, self.now, need_ids=False)
+            codes.claim_codes([(r.unit.pk, r.unit.code, r.code) for r in batch])
             self._open_stops([(pk, r.state, r.line) for pk, r in zip(ids, batch, strict=True)], reason)
         for start in range(0, len(self.updates), BATCH):
             batch = self.updates[start : start + BATCH]

@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from cases.catalogue.models import Unit
+from cases.core import safe
 from cases.desk.models import Dossier
 from cases.desk.states import STATED_IN_FILES
 
@@ -82,7 +83,8 @@ def export_dossiers(target, queryset, filename=None):
 
 
 def write_csv(target, headers, rows, delimiter=","):
-    """UTF-8 with a BOM, so that Excel shows the Vietnamese letters; returns the row count."""
+    """UTF-8 with a BOM, so that Excel shows the Vietnamese letters; returns the row count. A cell that a
+    spreadsheet would take for a formula gets a quote in front (cases.core.safe; the importer removes it)."""
     owned = isinstance(target, (str, Path))
     handle = (
         open(target, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 — closed below
@@ -95,7 +97,7 @@ def write_csv(target, headers, rows, delimiter=","):
         writer.writerow(headers)
         batch = []
         for row in rows:
-            batch.append(row)
+            batch.append(safe.csv_row(row))
             if len(batch) == BATCH:
                 writer.writerows(batch)
                 count += len(batch)
@@ -112,17 +114,18 @@ def write_csv(target, headers, rows, delimiter=","):
 
 
 def write_xlsx(target, headers, rows, title="Dữ liệu"):
-    """openpyxl in write-only mode (rows go straight to the file; strings inline): memory stays flat."""
+    """openpyxl in write-only mode (rows go straight to the file; strings inline): memory stays flat. Text is
+    written as string cells, never as formulas (cases.core.safe)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGHIJKLMN", (22, 12, 12, 17, 17, 17, 17, 12, 28, 14, 36, 12), strict=False):
         sheet.column_dimensions[letter].width = width
-    sheet.append(headers)
+    sheet.append(safe.row(sheet, headers))
     count = 0
     for row in rows:
         # Empty cells are left out of the file altogether (smaller and faster).
-        sheet.append([value if value != "" else None for value in row])
+        sheet.append(safe.row(sheet, row))
         count += 1
     workbook.save(target)
     return count

@@ -10,6 +10,7 @@ Every problem reads `dòng N: <field>: <what>`; a file with any invalid row writ
 rows are asked for.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from .export import write_csv, write_xlsx
 from .reading import FileRefused, as_text, open_sheet, source_name
 
 BATCH = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 PROGRESS_EVERY = 5000
 
 
@@ -77,18 +79,19 @@ class Importer:
         self.sheet = None
         self.present = set()
         self.validated = False
+        self.file_refusal = None  # the FileRefused that stopped the reading, if one did
 
     # problems
     def refuse(self, line, column, what):
         label = column.name if isinstance(column, Column) else column
-        message = f"dòng {line}: {label}: {what}"
+        message = shown(f"dòng {line}: {label}: {what}")
         self.result.errors.append(message)
         self.problems.setdefault(line, []).append(message.split(": ", 1)[1])
         self.records.pop(line, None)
 
     def warn(self, line, column, what):
         label = column.name if isinstance(column, Column) else column
-        self.result.warnings.append(f"dòng {line}: {label}: {what}")
+        self.result.warnings.append(shown(f"dòng {line}: {label}: {what}"))
 
     def col(self, key):
         return next(column for column in self.columns if column.key == key)
@@ -98,6 +101,7 @@ class Importer:
         try:
             self.sheet = open_sheet(self.source, self.filename)
         except FileRefused as exc:
+            self.file_refusal = exc
             self.result.errors.append(str(exc))
             return self.result
         index, warnings, errors = match_columns(self.sheet.headers, self.columns)
@@ -120,7 +124,13 @@ class Importer:
                 if record is not None and line not in self.problems:
                     self.records[line] = record
         except FileRefused as exc:
+            # Reading stopped mid-file (a line not UTF-8, a broken CSV line): the whole file is refused, and the
+            # line is counted as refused so that no page says "0 dòng lỗi".
+            self.file_refusal = exc
             self.result.errors.append(str(exc))
+            if exc.line is not None:
+                self.problems.setdefault(exc.line, []).append(str(exc).split(": ", 1)[-1])
+            self.result.refused = len(self.problems)
             return self.result
         self.finish()
         self.plan()
@@ -203,6 +213,11 @@ class Importer:
             for line in lines:
                 others = ", ".join(str(other) for other in lines if other != line)
                 self.refuse(line, column, f"{code} trùng với dòng {others}")
+
+
+def shown(message):
+    """A message without control characters (a NUL from a file cannot be stored or shown)."""
+    return _CONTROL.sub("�", message)
 
 
 def choices(pairs):

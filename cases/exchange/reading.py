@@ -12,9 +12,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from cases.core import safe
 
-class FileRefused(Exception):
-    """The file as a whole cannot be read (not CSV/XLSX, not UTF-8, no header)."""
+from . import guard
+from .refusal import FileRefused
+
+__all__ = ["FileRefused", "Sheet", "as_text", "open_sheet", "read_rows", "source_name"]
 
 
 @dataclass
@@ -50,57 +53,85 @@ def read_rows(source, filename=None):
 
 
 def _open_csv(source):
+    """Decoded line by line, so that a line that is not UTF-8 is refused with its number."""
     owned = isinstance(source, (str, Path))
     if owned:
-        handle = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 — closed by the row generator
+        handle = open(source, "rb")  # noqa: SIM115 — closed by the row generator
+        lines = _decoded(handle)
     elif isinstance(source, io.TextIOBase):
-        handle = source
+        handle = lines = source
     else:
         if hasattr(source, "seek"):
             source.seek(0)
-        handle = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+        handle = source
+        lines = _decoded(source)
     try:
-        first = handle.readline().lstrip("\ufeff")
-    except UnicodeDecodeError:
+        first = next(lines, "").lstrip("\ufeff")
+    except _NotUtf8:
         _release(handle, source, owned)
-        raise FileRefused(_NOT_UTF8) from None
+        raise FileRefused(_not_utf8(1), line=1) from None
     if not first.strip():
         _release(handle, source, owned)
         raise FileRefused("Tệp trống: dòng 1 phải là tiêu đề cột.")
     # Spreadsheet programs in a Vietnamese locale save with ';' because ',' is the decimal mark.
     delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
-    reader = csv.reader(chain([first], handle), delimiter=delimiter)
+    reader = csv.reader(chain([first], lines), delimiter=delimiter)
     headers = [cell.strip() for cell in next(reader)]
     width = len(headers)
 
+    limit = guard.max_rows() + 1
+
     def rows():
+        line = 1
         try:
-            for line, cells in enumerate(reader, start=2):
-                values = [cell.strip() for cell in cells[:width]]
+            for line, cells in enumerate(reader, start=2):  # noqa: B007 — `line` says where reading stopped
+                if line > limit:
+                    raise guard.too_many_rows(line)
+                # The quote an export put before a formula-like cell is not part of the value (cases.core.safe).
+                values = [safe.from_csv(cell.strip()) for cell in cells[:width]]
                 if not any(values):
                     continue
                 if len(values) < width:
                     values += [""] * (width - len(values))
                 yield line, values
-        except UnicodeDecodeError:
-            raise FileRefused(_NOT_UTF8) from None
+        except _NotUtf8:
+            raise FileRefused(_not_utf8(line + 1), line=line + 1) from None
+        except csv.Error as exc:
+            raise FileRefused(f"dòng {line + 1}: không đọc được dòng CSV ({exc}).", line=line + 1) from None
         finally:
             _release(handle, source, owned)
 
     return Sheet(headers, rows(), "csv", delimiter)
 
 
-_NOT_UTF8 = "Tệp CSV không phải mã UTF-8: trong Excel hãy chọn Lưu thành «CSV UTF-8 (Comma delimited)»."
+class _NotUtf8(Exception):
+    pass
+
+
+def _decoded(binary):
+    """The lines of a binary file as text; a line that is not UTF-8 stops the reading."""
+    for raw in binary:
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
+
+
+def _not_utf8(line):
+    return (
+        f"dòng {line}: không phải mã UTF-8 (có thể tệp được lưu bằng bảng mã khác như Windows-1258 hoặc TCVN3). "
+        "Trong Excel hãy chọn Lưu thành «CSV UTF-8 (Comma delimited)» rồi tải lên lại."
+    )
 
 
 def _release(handle, source, owned):
     if owned:
         handle.close()
-    elif handle is not source:
-        handle.detach()  # leave the caller's file open
+    # A caller's file stays open: the caller closes it.
 
 
 def _open_xlsx(source):
+    guard.inspect_xlsx(source)  # sizes first, from the zip's directory: a bomb is never unpacked
     if hasattr(source, "seek"):
         source.seek(0)
     try:
@@ -119,9 +150,13 @@ def _open_xlsx(source):
     headers = [str(cell) for cell in headers]
     width = len(headers)
 
+    limit = guard.max_rows() + 1
+
     def rows():
         try:
             for line, cells in enumerate(values, start=2):
+                if line > limit:
+                    raise guard.too_many_rows(line)
                 row = [_xlsx_value(cell) for cell in cells[:width]]
                 if not any(value != "" for value in row):
                     continue

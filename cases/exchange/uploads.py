@@ -15,13 +15,13 @@ from pathlib import Path
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from openpyxl import load_workbook
 
 from cases.core import jobs
 from cases.core.formats import number
 from cases.core.models import Job, JobKind, JobState
 from cases.desk import access
 
+from . import guard
 from .dossiers import DossierImporter
 from .reading import FileRefused, as_text, open_sheet
 
@@ -67,39 +67,43 @@ def has_rejected_file(job):
 
 # --- upload and check ------------------------------------------------------------------------------------------------
 def estimate_rows(handle, name):
-    """Data rows of a file, cheaply: lines of a CSV, the declared size of an XLSX sheet (counted if absent)."""
+    """Data rows of a file without parsing it: lines of a CSV; for an XLSX, the rows its first sheet declares,
+    after its sizes were checked from the zip's directory (cases.exchange.guard; raises FileRefused)."""
     if Path(name).suffix.lower() == ".csv":
         count, last = 0, b"\n"
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             count, last = count + chunk.count(b"\n"), chunk[-1:]
         return max(count - (last == b"\n"), 0)  # the header is a line; a last line may lack its newline
-    try:
-        workbook = load_workbook(handle, read_only=True)
-    except Exception:  # a damaged file: the check reports it in its own words
-        return 0
-    try:
-        sheet = workbook.worksheets[0]
-        if sheet.max_row:
-            return max(sheet.max_row - 1, 0)
-        return sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
-    finally:
-        workbook.close()
+    return guard.inspect_xlsx(handle) or 0
 
 
 def create_job(user, uploaded):
-    """Save the upload as a job (the file under MEDIA_ROOT), check it now or send it to be checked."""
+    """Save the upload as a job (the file under MEDIA_ROOT), check it now or send it to be checked.
+
+    Only a small CSV is checked inside the request (read as a stream, its memory is its size); an XLSX is always
+    unpacked by a worker, under the worker's memory and time ceilings, after its sizes passed the guard here."""
     job = jobs.create(
         JobKind.IMPORT_DOSSIERS, user, Path(uploaded.name).name, file=uploaded, state=JobState.UPLOADED,
         params={"stage": CHECK, "skip_invalid": False},
     )  # fmt: skip
-    with job.file.open("rb") as handle:
-        job.total = estimate_rows(handle, job.title)
+    try:
+        with job.file.open("rb") as handle:
+            job.total = estimate_rows(handle, job.title)
+    except FileRefused as refused:
+        _refuse(job, refused)
+        return job
     job.save(update_fields=["total"])
-    if job.total < SYNC_ROWS:
+    if Path(job.title).suffix.lower() == ".csv" and job.total < SYNC_ROWS:
         check(job)
     else:
         jobs.send(job, TASK)
     return job
+
+
+def _refuse(job, refused):
+    """A file refused as a whole (too large unpacked, damaged, not UTF-8 …): the job ends, failed, saying why."""
+    job.result = {"created": 0, "updated": 0, "unchanged": 0, "refused": 0, "problems": [str(refused)], "warnings": []}
+    jobs.finish(job, JobState.FAILED, message=str(refused)[:255])
 
 
 def _importer(job, handle, progress=None):
@@ -135,8 +139,12 @@ def _kept(messages, limit, what):
 def check(job, progress=None):
     """Validate without writing: the preview's problems, warnings and planned counts. The job waits, "uploaded"."""
     with job.file.open("rb") as handle:
-        result = _importer(job, handle, progress).validate()
+        importer = _importer(job, handle, progress)
+        result = importer.validate()
     _store_result(job, result)
+    if importer.file_refusal is not None:
+        jobs.finish(job, JobState.FAILED, message=str(importer.file_refusal)[:255])
+        return result
     job.state = JobState.UPLOADED
     job.save()
     return result

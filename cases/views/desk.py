@@ -22,6 +22,7 @@ from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure
 from cases.catalogue.search import search_procedures
 from cases.catalogue.units import letter_place
+from cases.core import safe
 from cases.core.formats import long_datetime
 from cases.desk import access, outcome, timeline
 from cases.desk.models import Dossier
@@ -235,7 +236,7 @@ def _csv_lines(rows, batch=500):
     buffer.write("\ufeff")
     writer.writerow(DOSSIER_KEYS)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
+        writer.writerow(safe.csv_row(row))
         if count % batch == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)

@@ -4,13 +4,13 @@ Appraisal (cases.followup.appraisal) in write-only mode, so a province fits in m
 from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level
+from cases.core import safe
 from cases.core.formats import RATE_DIGITS, RATE_FORMAT, percent_limit
 
 
@@ -140,13 +140,13 @@ def _sheet(book, title, columns, heading, subtitle, freeze):
         [(heading, TITLE), (subtitle, ITALIC), (_targets_text(), ITALIC)],
         start=1,
     ):
-        cell = WriteOnlyCell(sheet, text)
+        cell = safe.cell(sheet, text)
         cell.font = font
         sheet.append([cell])
         sheet.merged_cells.add(f"A{row}:{last}{row}")
     header = []
     for text, _, _ in columns:
-        cell = WriteOnlyCell(sheet, text)
+        cell = safe.cell(sheet, text)
         cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, WRAP_CENTER, BOX
         header.append(cell)
     sheet.row_dimensions[HEADER_ROW].height = 64
@@ -188,7 +188,7 @@ def _append_rows(sheet, columns, rows):
     for values in rows:
         cells, lines = [], 1
         for value, kind, width in zip(values, kinds, widths, strict=True):
-            cell = WriteOnlyCell(sheet, value)
+            cell = safe.cell(sheet, value)
             cell.font, cell.border = BODY, BOX
             if kind == "count":
                 cell.number_format = COUNT_FORMAT
@@ -253,7 +253,7 @@ def _rule_sheet(book, appraisal):
         (f"Lập lúc {timezone.localtime():%H:%M ngày %d/%m/%Y} từ Cổng Một cửa.", ITALIC),
     ]
     for row, (text, font) in enumerate(lines, start=1):
-        cell = WriteOnlyCell(sheet, text)
+        cell = safe.cell(sheet, text)
         cell.font, cell.alignment = font, Alignment(wrap_text=True, vertical="top")
         if _lines(text, RULE_WIDTH) > 1:
             sheet.row_dimensions[row].height = LINE_HEIGHT * _lines(text, RULE_WIDTH)

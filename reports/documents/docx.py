@@ -8,6 +8,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Mm, Pt
 
+from cases.core import safe
 from reports.figures import wording
 
 FONT = "Times New Roman"
@@ -38,7 +39,7 @@ def place_name(scope):
 
 
 def _run(paragraph, text, size=14, bold=False, italic=False):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(safe.xml_text(text))  # a control character pasted into a name cannot break the file
     run.font.name = FONT
     run.font.size = Pt(size)
     run.bold = bold

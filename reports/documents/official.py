@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level, UnitKind
+from cases.core import safe
 from reports.figures.tally import tally
 
 FORM_CODE = "Biểu số II.06a/VPCP/KSTT"
@@ -86,7 +87,7 @@ def _font(**extra):
 
 def _merge(sheet, row, first, last, value, font, alignment, end_row=None):
     sheet.merge_cells(start_row=row, start_column=first, end_row=end_row or row, end_column=last)
-    cell = sheet.cell(row=row, column=first, value=value)
+    cell = sheet.cell(row=row, column=first, value=safe.xml_text(value))
     cell.font, cell.alignment = font, alignment
     return cell
 
@@ -131,6 +132,16 @@ def _header(sheet, result, subtitle, name_header, receiving):
     sheet.row_dimensions[top + 2].height = 42
 
 
+class Formula(str):
+    """One of the form's own formulas (a total): the one kind of cell that stays a formula (cases.core.safe)."""
+
+
+def _put(sheet, row, col, value):
+    if isinstance(value, Formula):
+        return safe.formula(sheet.cell(row=row, column=col), str(value))
+    return sheet.cell(row=row, column=col, value=safe.xml_text(value))
+
+
 def _figure_row(sheet, row, number, name, counters, bold=False):
     """One row of figures: the parts as numbers, each total as the sum of its parts."""
     font = _font(bold=bold)
@@ -141,11 +152,11 @@ def _figure_row(sheet, row, number, name, counters, bold=False):
     for position, name_ in enumerate(FIGURES):
         if position in ROW_TOTALS:
             parts = "+".join(f"{column(p)}{row}" for p in ROW_TOTALS[position])
-            cells.append((FIRST_FIGURE_COLUMN + position, f"={parts}"))
+            cells.append((FIRST_FIGURE_COLUMN + position, Formula(f"={parts}")))
         else:
             cells.append((FIRST_FIGURE_COLUMN + position, getattr(counters, name_)))
     for col, value in cells:
-        cell = sheet.cell(row=row, column=col, value=value)
+        cell = _put(sheet, row, col, value)
         cell.font, cell.border = font, BOX
         cell.alignment = LEFT if col == 2 else CENTER
         if col >= FIRST_FIGURE_COLUMN:
@@ -160,8 +171,8 @@ def _sum_row(sheet, row, number, label, formula_for, bold=True):
         elif col == 2:
             value = label
         else:
-            value = "=" + formula_for(get_column_letter(col))
-        cell = sheet.cell(row=row, column=col, value=value)
+            value = Formula("=" + formula_for(get_column_letter(col)))
+        cell = _put(sheet, row, col, value)
         cell.font, cell.border = _font(bold=bold), BOX
         cell.alignment = LEFT if col == 2 else CENTER
         if col >= FIRST_FIGURE_COLUMN:
@@ -268,7 +279,7 @@ def workbook(result, receiving=None):
     _by_unit(book, result, receiving)
     book.properties.title = f"{FORM_CODE} — {reporting_unit(result.scope)} — {result.period.range_text}"
     book.properties.creator = "Cổng Một cửa"
-    return book
+    return safe.harden(book)
 
 
 def build(period, scope=None, allowed_units=None, receiving=None):

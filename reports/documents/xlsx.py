@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from cases.core import safe
 from cases.core.formats import RATE_DIGITS, RATE_FORMAT
 from reports.figures import wording
 
@@ -71,7 +72,7 @@ def lines(text, width, chars_per_width=CHARS_PER_WIDTH):
 
 def _put(sheet, row, column, text, font=BODY, alignment=None, number_format=None, border=BOX, fill=None):
     """Every cell of this workbook is written here (one place for the values' safety and their look)."""
-    cell = sheet.cell(row=row, column=column, value=text)
+    cell = safe.as_text_cell(sheet.cell(row=row, column=column, value=safe.xml_text(text)))  # never a formula
     cell.font = font
     if alignment is not None:
         cell.alignment = alignment
@@ -170,7 +171,7 @@ def workbook(tally):
     scope = tally.scope.name if tally.scope else "Toàn hệ thống"
     book.properties.title = f"Kết quả giải quyết hồ sơ TTHC — {scope} — {tally.period.range_text}"
     book.properties.creator = "Cổng Một cửa"
-    return book
+    return safe.harden(book)
 
 
 def write(tally, path):

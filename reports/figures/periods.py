@@ -15,6 +15,10 @@ from cases.catalogue.calendar import calendar as load_calendar
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
+# The years a report may ask for: wide, but a number a date can hold.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
 class PeriodError(ValueError):
     """A period that cannot exist; the message is Vietnamese and shown to the user."""
 
@@ -157,7 +161,7 @@ def parse_day(text):
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise PeriodError(f"Ngày «{text}» không đọc được (dùng dd/mm/yyyy).")
+    raise PeriodError(f"Ngày «{text[:30]}» không đọc được (dùng dd/mm/yyyy).")
 
 
 PICKER_FIELDS = ("ky", "nam", "thang", "quy", "nua", "tu", "den")
@@ -173,6 +177,8 @@ def from_params(params, today):
     kind = params.get("ky") or "thang"
     try:
         y = int(params.get("nam") or today.year)
+        if not FIRST_YEAR <= y <= LAST_YEAR:
+            raise PeriodError(f"Năm {str(y)[:12]} ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}.")
         if kind == "thang":
             return month(y, int(params.get("thang") or today.month))
         if kind == "quy":
@@ -185,11 +191,11 @@ def from_params(params, today):
             return statistical_month(y, int(params.get("thang") or today.month))
         if kind == "khoang":
             return date_range(parse_day(params.get("tu")), parse_day(params.get("den")))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         if isinstance(exc, PeriodError):
             raise
         raise PeriodError("Kỳ báo cáo không hợp lệ.") from exc
-    raise PeriodError(f"Loại kỳ «{kind}» không có.")
+    raise PeriodError(f"Loại kỳ «{kind[:20]}» không có.")
 
 
 # --- the period a page opens on ------------------------------------------------------------------------------
