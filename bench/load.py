@@ -10,8 +10,8 @@ there is no TLS proxy on loopback), logs in `--desks` desk officers and `--offic
   every fifth time also Hôm nay and the dossier list;
 - an office session, `--reads` times: the dashboard of its province, Hôm nay, the dossier list.
 
-Server time is gunicorn's own (`%(D)s` of its access log: from the worker starting the request to the response
-sent), so the client's queue is not in it. Prints p50/p95/p99 per page, errors, refused receipts and duplicate
+Server time is measured inside the worker (bench/timed_wsgi.py: from the worker calling the application to the last
+byte of the response), so the client's queue and the listen backlog are not in it. Prints p50/p95/p99 per page, errors, refused receipts and duplicate
 codes, and the bare INSERT of the same rows as the limit to compare the receipt with. Nothing is asserted.
 """
 
@@ -253,12 +253,12 @@ def main():
         **os.environ, "PORTAL_DEV": "", "DJANGO_DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0", "SECURE_HSTS_SECONDS": "0", "AXES_FAILURE_LIMIT": "1000",
+        "BENCH_TIMING_LOG": str(log), "LOG_LEVEL": "WARNING",
     }  # fmt: skip
     server_env.pop("PORTAL_DEV")
     command = [
-        str(ROOT / ".venv/bin/gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-        "--access-logfile", str(log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s", "--timeout", "120",
-        "--backlog", "2048",
+        str(ROOT / ".venv/bin/gunicorn"), "timed_wsgi:application", "--pythonpath", str(ROOT / "bench"),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--timeout", "120", "--backlog", "2048",
     ]  # fmt: skip
     if args.threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(args.threads)]

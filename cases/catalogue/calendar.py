@@ -33,6 +33,9 @@ def _parse_time(value):
     return time(int(hours), int(minutes))
 
 
+_BUILT = {}  # calendars already built in this process, by content
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     holidays: frozenset
@@ -52,13 +55,22 @@ class WorkCalendar:
     @classmethod
     def build(cls, holidays=(), workdays=(), office_hours=None, same_day_cutoff=None):
         hours = tuple((_parse_time(start), _parse_time(end)) for start, end in (office_hours or settings.OFFICE_HOURS))
-        return cls(
-            holidays=frozenset(holidays),
-            workdays=frozenset(workdays),
-            office_hours=hours,
-            same_day_cutoff=_parse_time(same_day_cutoff or settings.SAME_DAY_CUTOFF),
-            tz=ZoneInfo(settings.TIME_ZONE),
-        )
+        fields = {
+            "holidays": frozenset(holidays),
+            "workdays": frozenset(workdays),
+            "office_hours": hours,
+            "same_day_cutoff": _parse_time(same_day_cutoff or settings.SAME_DAY_CUTOFF),
+            "tz": ZoneInfo(settings.TIME_ZONE),
+        }
+        # One object per content (and year: the day table reaches this year) in each process, so that the day table
+        # is built once, not on every request (it costs ~10 ms, a receipt's whole budget).
+        key = (*fields.values(), date.today().year)
+        found = _BUILT.get(key)
+        if found is None:
+            if len(_BUILT) >= 16:
+                _BUILT.clear()
+            found = _BUILT[key] = cls(**fields)
+        return found
 
     # --- days -----------------------------------------------------------------------------------
     def is_working_day(self, day):

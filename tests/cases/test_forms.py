@@ -111,3 +111,28 @@ def test_a_handler_is_chosen_among_the_desk_officers_of_the_dossiers_unit(dossie
     assert set(form.fields["handler"].queryset) == {cast["desk_pu_hong"], colleague}
     assert not AssignForm({"handler": cast["desk_keo_lom"].pk}, dossier=dossier).is_valid()
     assert not AssignForm({"handler": cast["office"].pk}, dossier=dossier).is_valid()
+
+
+def test_the_receipt_forms_procedure_list_offers_what_djangos_select_would(procedures):
+    import re
+
+    from django import forms as django_forms
+
+    from cases.forms import PlainSelect, ReceiveForm
+
+    field = ReceiveForm.base_fields["procedure"]
+    chosen = procedures["land"].pk
+
+    def options(widget):
+        widget.choices = field.choices
+        html = widget.render("procedure", chosen, attrs={"id": "id_procedure", "required": True})
+        return html.split(">", 1)[0], re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', html)
+
+    plain, django_made = options(PlainSelect()), options(django_forms.Select())
+    assert plain[1] == django_made[1] and len(plain[1]) == len(procedures) + 1
+    assert ("", "", "— Chọn thủ tục —") in plain[1] and (
+        str(chosen),
+        " selected",
+        field.label_from_instance(procedures["land"]),
+    ) in plain[1]
+    assert plain[0] == django_made[0]  # the same attributes: name, id, required

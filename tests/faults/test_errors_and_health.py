@@ -141,3 +141,11 @@ def test_health_with_redis_down_is_200_and_says_what_is_degraded(anonymous, sett
     for secret in ("s3cret", "redis://", "127.0.0.1", django_settings.SECRET_KEY):
         assert not secret or secret not in text
     forgiving._outages.clear()
+
+
+@pytest.mark.django_db
+def test_health_answers_over_plain_http_where_every_page_is_sent_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/dang-nhap/").status_code == 301  # to https://
+    health = client.get("/suc-khoe/")
+    assert health.status_code in (200, 503) and health.json()["checks"]["database"]["ok"] is True
