@@ -11,8 +11,9 @@ there is no TLS proxy on loopback), logs in `--desks` desk officers and `--offic
 - an office session, `--reads` times: the dashboard of its province, Hôm nay, the dossier list.
 
 Server time is measured inside the worker (bench/timed_wsgi.py: from the worker calling the application to the last
-byte of the response), so the client's queue and the listen backlog are not in it. Prints p50/p95/p99 per page, errors, refused receipts and duplicate
-codes, and the bare INSERT of the same rows as the limit to compare the receipt with. Nothing is asserted.
+byte of the response), so the client's queue and the listen backlog are not in it. Prints p50/p95/p99 per page,
+errors, refused receipts and duplicate codes, and the bare INSERT of the same rows as the limit to compare the
+receipt with. Nothing is asserted.
 """
 
 import argparse
@@ -203,8 +204,9 @@ def bare_insert(rows):
             began = time.perf_counter()
             with transaction.atomic():
                 cursor.execute(
-                    f"INSERT INTO {Dossier._meta.db_table} (code, procedure_id, unit_id, applicant_name, applicant_phone,"
-                    " applicant_address, channel, papers, processing_days, received_at, due_at, due_at_given, state,"
+                    f"INSERT INTO {Dossier._meta.db_table} (code, procedure_id, unit_id, applicant_name,"
+                    " applicant_phone, applicant_address, channel, papers, processing_days, received_at, due_at,"
+                    " due_at_given, state,"
                     " papers_digitized, result_digitized, created_at, updated_at)"
                     " VALUES (%s, %s, %s, %s, '', '', 'truc_tiep', '', 1, now(), now() + interval '1 day', false,"
                     " 'dang_giai_quyet', false, false, now(), now()) RETURNING id",
@@ -273,7 +275,7 @@ def main():
                 time.sleep(0.5)
         tally, start = Tally(), threading.Event()
         threads = []
-        for index, (username, unit, role) in enumerate(plan):
+        for index, (username, unit, _role) in enumerate(plan):
             if username.startswith("bench.desk"):
                 rng = random.Random(index)
                 target = (base, username, procedures, args.receipts, tally, start, rng)
