@@ -121,16 +121,29 @@ class Tally:
     def __init__(self):
         self.lock = threading.Lock()
         self.errors, self.refused, self.received = [], 0, []
+        self.ready = threading.Semaphore(0)  # one release per session logged in (or failed to)
 
     def error(self, what):
         with self.lock:
             self.errors.append(what)
 
 
-def desk_session(base, username, procedures, receipts, tally, start, rng):
+def logged_in(base, username, tally):
     session = Session(base)
-    session.log_in(username)
+    try:
+        session.log_in(username)
+    except (OSError, RuntimeError) as error:
+        tally.error(f"log in: {error}")
+        session = None
+    tally.ready.release()
+    return session
+
+
+def desk_session(base, username, procedures, receipts, tally, start, rng):
+    session = logged_in(base, username, tally)
     start.wait()
+    if session is None:
+        return
     for number in range(receipts):
         status, token = session.form("/tiep-nhan/")
         if status != 200:
@@ -158,9 +171,10 @@ def desk_session(base, username, procedures, receipts, tally, start, rng):
 
 
 def office_session(base, username, unit_code, reads, tally, start):
-    session = Session(base)
-    session.log_in(username)
+    session = logged_in(base, username, tally)
     start.wait()
+    if session is None:
+        return
     for _ in range(reads):
         for path in (f"/bao-cao/?don_vi={unit_code}", "/", "/ho-so/"):
             status = session.request(path)[0]
@@ -271,7 +285,7 @@ def main():
             try:
                 urllib.request.urlopen(base + "/dang-nhap/", timeout=2)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while the workers start
                 time.sleep(0.5)
         tally, start = Tally(), threading.Event()
         threads = []
@@ -285,7 +299,8 @@ def main():
                                                                              tally, start)))  # fmt: skip
         for thread in threads:
             thread.start()
-        time.sleep(5)  # every session logged in
+        for _ in threads:
+            tally.ready.acquire()  # every session has logged in
         log.write_text("")  # the log of the run only, not of the logins
         began = time.perf_counter()
         start.set()
