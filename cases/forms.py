@@ -74,8 +74,8 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        units = list(access.desk_units(user).order_by("path"))
-        self.fields["unit"].queryset = access.desk_units(user)
+        units = list(access.receiving_units(user).order_by("path"))
+        self.fields["unit"].queryset = access.receiving_units(user)
         self.fixed_unit = units[0] if len(units) == 1 else None
         if self.fixed_unit:
             # One desk: the unit is shown as text, not asked for.

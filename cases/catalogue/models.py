@@ -30,6 +30,12 @@ class UnitQuerySet(models.QuerySet):
         """The unit and every unit below it (materialised path: one indexed LIKE)."""
         return self.filter(path__startswith=unit.path)
 
+    def valid_on(self, day):
+        """Units that exist on `day` (Unit.is_valid_on, in SQL)."""
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
 
 class Unit(models.Model):
     """An office, department or commune; units form a tree whose shape changes over time."""

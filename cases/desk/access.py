@@ -7,6 +7,7 @@ administrators see their unit and everything below it; a superuser sees everythi
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from cases.catalogue.units import with_labels
 
@@ -88,6 +89,11 @@ def desk_units(user):
     if user.is_superuser:
         return Unit.objects.all()
     return Unit.objects.filter(pk__in=[m.unit_id for m in memberships(user) if m.role == Role.DESK])
+
+
+def receiving_units(user, day=None):
+    """The desks where the user may receive a dossier on `day` (today): a unit merged away receives no more."""
+    return desk_units(user).valid_on(day or timezone.localdate())
 
 
 def upload_unit_ids(user):

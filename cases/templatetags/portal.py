@@ -3,8 +3,10 @@
 import segno
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from cases.catalogue.units import with_labels
 from cases.core import formats
 from cases.desk import access, outcome
 
@@ -48,8 +50,13 @@ def outcome_tone(code):
 
 @register.simple_tag
 def user_memberships(user):
-    """The user's roles and units, for the header."""
-    return access.memberships(user)
+    """The user's roles and units, for the header: those at units valid today (a unit merged away in the 2025 reform
+    still grants its history, but the header names where the user works now), names made unambiguous."""
+    held = list(access.memberships(user))
+    today = timezone.localdate()
+    current = [m for m in held if m.unit.is_valid_on(today)] or held
+    with_labels([m.unit for m in current])
+    return current
 
 
 @register.simple_tag

@@ -136,3 +136,21 @@ def test_the_receipt_forms_procedure_list_offers_what_djangos_select_would(proce
         field.label_from_instance(procedures["land"]),
     ) in plain[1]
     assert plain[0] == django_made[0]  # the same attributes: name, id, required
+
+
+def test_an_officer_whose_commune_was_merged_receives_at_the_new_one_without_choosing(units, procedures, cast):
+    from datetime import date
+
+    from cases.models import Level, Unit, UnitKind
+
+    old = units["pu_hong"]
+    new = Unit.objects.create(
+        code="DB-PUHONG", name="UBND xã Pú Hồng", level=Level.COMMUNE, kind=UnitKind.COMMUNE,
+        parent=units["district"].parent, valid_from=date(2025, 7, 1),
+    )  # fmt: skip
+    Unit.objects.filter(pk=old.pk).update(valid_to=date(2025, 6, 30), merged_into=new)
+    officer = cast["desk_pu_hong"]
+    Membership.objects.create(user=officer, unit=new, role=Role.DESK)
+    form = ReceiveForm(user=officer)
+    # The old commune still shows its dossiers, but no longer receives: the form does not ask which desk.
+    assert form.fixed_unit == new and "unit" not in form.fields
