@@ -113,6 +113,11 @@ def main():
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
+    # No collectstatic here: plain static names (the hashed ones are a deployment step, not the page's cost).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     province = Unit.objects.get(code="DB")
     district = Unit.objects.get(code="DBD")
     desk_unit = Unit.objects.get(code="DBD-PH")

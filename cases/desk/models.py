@@ -96,6 +96,13 @@ class Dossier(DossierSteps, models.Model):
             # walks (x) in order and keeps its units' rows. (unit, received_at) and the code's unique index exist.
             models.Index(fields=["unit", "due_at"], name="dossier_unit_due"),
             models.Index(fields=["due_at"], name="dossier_due"),
+            # Open dossiers by due time (the list's "đang giải quyết"/"quá hạn" and Hôm nay for an office): the oldest
+            # due times belong to long-resolved dossiers, which (due_at) alone would walk past first.
+            models.Index(
+                fields=["due_at"],
+                name="dossier_open_due_any_unit",
+                condition=Q(resolved_at__isnull=True, ended_at__isnull=True),
+            ),
             models.Index(fields=["unit", "code"], name="dossier_unit_code"),
             # Phone search by prefix (LIKE '09…%' needs the pattern operator class under a non-C collation).
             models.Index(fields=["applicant_phone"], name="dossier_phone", opclasses=["varchar_pattern_ops"]),

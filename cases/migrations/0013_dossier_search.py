@@ -54,6 +54,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="dossier",
+            index=models.Index(
+                condition=models.Q(("ended_at__isnull", True), ("resolved_at__isnull", True)),
+                fields=["due_at"],
+                name="dossier_open_due_any_unit",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="dossier",
             index=models.Index(fields=["applicant_phone"], name="dossier_phone", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.RunPython(trigram_index, drop_trigram_index),
