@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
+from django.db.backends.signals import connection_created
+
+from cases.core.text import SQLITE_FOLD, fold
 
 
 def _stamp_last_login_without_history(sender, user, **kwargs):
@@ -13,6 +16,12 @@ def _stamp_last_login_without_history(sender, user, **kwargs):
         del user.skip_history_when_saving
 
 
+def _register_fold(sender, connection, **kwargs):
+    # SQLite (development without PostgreSQL): the folded-name column calls fold() itself.
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FOLD, 1, fold, deterministic=True)
+
+
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Hồ sơ thủ tục hành chính"
@@ -21,3 +30,4 @@ class CasesConfig(AppConfig):
         # django.contrib.auth connects update_last_login under this uid; replace it, keep the uid.
         if user_logged_in.disconnect(dispatch_uid="update_last_login"):
             user_logged_in.connect(_stamp_last_login_without_history, dispatch_uid="update_last_login")
+        connection_created.connect(_register_fold, dispatch_uid="portal_fold")

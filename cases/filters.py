@@ -5,6 +5,7 @@ from django import forms
 
 from cases.catalogue.models import Field, Procedure, Unit
 from cases.catalogue.units import with_labels
+from cases.core.text import fold
 from cases.desk import access, outcome
 from cases.desk.states import Channel, State
 from reports.figures import periods
@@ -71,7 +72,10 @@ class UnitChoiceFilter(django_filters.ModelChoiceFilter):
         if self.exact_with_counter and self.parent.form.cleaned_data.get("so_lieu"):
             # A dashboard row counts that unit's own dossiers (its totals link with trong_don_vi instead).
             return qs.filter(unit=value)
-        return qs.filter(unit__path__startswith=value.path)
+        # The subtree as a literal id list, from the units the select has read already (no query, and the planner
+        # sees the ids: cases.desk.access.visible_to).
+        units = self.parent.form.fields[self.field_name].units()
+        return qs.filter(unit_id__in=[unit.pk for unit in units if unit.path.startswith(value.path)])
 
     def __init__(self, *args, exact_with_counter=False, **kwargs):
         self.exact_with_counter = exact_with_counter
@@ -88,6 +92,19 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if ordering[0].startswith("-") else "pk")
 
 
+class ProcedurePicker(forms.Select):
+    """The procedure filter without its 187 options: only the chosen one is rendered, and the page's script turns
+    the select into a search box over /thu-tuc/tim/ (the receipt form's picker)."""
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = [int(v) for v in value if str(v).isdigit()]
+        self.choices = [("", "Tất cả")] + [
+            (procedure.pk, f"{procedure.code} — {procedure.name}")
+            for procedure in Procedure.objects.filter(pk__in=chosen)
+        ]
+        return super().optgroups(name, value, attrs)
+
+
 class DossierFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -101,10 +118,11 @@ class DossierFilterForm(forms.Form):
 
 
 class DossierFilter(django_filters.FilterSet):
-    code = django_filters.CharFilter(label="Mã hồ sơ", lookup_expr="icontains")
-    applicant = django_filters.CharFilter(label="Người nộp", field_name="applicant_name", lookup_expr="icontains")
+    code = django_filters.CharFilter(label="Mã hồ sơ", method="filter_code")
+    applicant = django_filters.CharFilter(label="Người nộp", method="filter_applicant")
+    phone = django_filters.CharFilter(label="Số điện thoại", method="filter_phone")
     procedure = django_filters.ModelChoiceFilter(
-        label="Thủ tục", queryset=Procedure.objects.order_by("code"), empty_label="Tất cả"
+        label="Thủ tục", queryset=Procedure.objects.order_by("code"), empty_label="Tất cả", widget=ProcedurePicker
     )
     field = django_filters.ModelChoiceFilter(
         label="Lĩnh vực", field_name="procedure__field", queryset=Field.objects.all(), empty_label="Tất cả"
@@ -191,6 +209,24 @@ class DossierFilter(django_filters.FilterSet):
 
     class Meta:
         form = DossierFilterForm
+
+    def filter_code(self, queryset, name, value):
+        # The code's beginning (codes are upper case: "dbd-nv" finds DBD-NV-…), read from the code's index.
+        value = value.strip().upper()
+        return queryset.filter(code__startswith=value) if value else queryset
+
+    def filter_applicant(self, queryset, name, value):
+        # With or without diacritics, either way round: the folded text typed, inside the folded name (trigram
+        # index). "nguyen van" and "Nguyễn Văn" both find "Nguyễn Văn An".
+        folded = fold(value)
+        return queryset.filter(applicant_folded__contains=folded) if folded else queryset
+
+    def filter_phone(self, queryset, name, value):
+        # The number's beginning, written any way the phone rule accepts ("+84 912.345" → 0912345…).
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if value.strip().startswith("+84"):
+            digits = "0" + digits[2:]
+        return queryset.filter(applicant_phone__startswith=digits) if digits else queryset
 
     def filter_overdue(self, queryset, name, value):
         # An unticked box means "all", not "not overdue".

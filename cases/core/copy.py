@@ -24,7 +24,7 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
         return [obj.pk for obj in created]
 
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]  # the database fills those
     ids = []
     if meta.pk.attname in rows[0]:
         fields.insert(0, meta.pk)

@@ -79,3 +79,14 @@ def sort_link(context, field, label):
         "value": f"-{field}" if descending else field,
         "arrow": "▲" if current == field else ("▼" if current == f"-{field}" else ""),
     }
+
+
+@register.simple_tag(takes_context=True)
+def page_link(context, changes):
+    """The list's address with a pager link's changes ({param: value}; None removes it): `?sort=…&sau=…`."""
+    query = context["request"].GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = str(value)
+    return f"?{query.urlencode()}"

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure
 from cases.catalogue.search import search_procedures
 from cases.catalogue.units import letter_place
-from cases.core import safe
+from cases.core import pager, safe
 from cases.core.formats import long_datetime
 from cases.desk import access, outcome, timeline
 from cases.desk.models import Dossier
@@ -195,13 +194,17 @@ def _filtered_dossiers(request):
 
 def dossier_list(request):
     filterset, queryset = _filtered_dossiers(request)
-    page = Paginator(outcome.with_outcome(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    if not queryset.query.order_by:
+        queryset = queryset.order_by("-received_at", "-pk")  # the newest first; the id makes the key unique
+    # A count capped at 10.000 and keyset pages past it (cases.core.pager): never COUNT(*) nor a deep OFFSET.
+    page = pager.paginate(outcome.with_outcome(queryset), request.GET, PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in pager.CLEAR:
+        query.pop(name, None)
     context = {
         "filter": filterset,
         "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "page_range": page.page_range(),
         "unit_column": access.sees_several_units(request.user, filterset.form.fields["unit"].units()),
         "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
         "download_query": query.urlencode(),

@@ -69,13 +69,14 @@
 
     var label = box.querySelector("label");
     if (label) { label.htmlFor = input.id; }
+    var autofocus = select.hasAttribute("autofocus");
     select.tabIndex = -1;
     select.removeAttribute("autofocus");
     if (select.selectedIndex > 0) { input.value = select.options[select.selectedIndex].text; }
     select.parentNode.insertBefore(input, select);
     box.appendChild(list);
     box.classList.add("enhanced");
-    input.focus();
+    if (autofocus) { input.focus(); }
 
     function close() {
       list.hidden = true;
@@ -96,6 +97,10 @@
     function pick(index) {
       var item = items[index];
       if (!item) { return; }
+      // The list's filter renders only the chosen option (no 187-option select): add the picked one.
+      if (!Array.prototype.some.call(select.options, function (o) { return o.value === String(item.id); })) {
+        select.add(new Option(item.code + " — " + item.name, String(item.id)));
+      }
       select.value = String(item.id);
       input.value = item.code + " — " + item.name + " (" + item.processing_days + " ngày)";
       close();
@@ -160,7 +165,7 @@
         highlight(active - 1);
       } else if (event.key === "Enter") {
         if (open) { event.preventDefault(); pick(active < 0 ? 0 : active); }
-        else if (!select.value) { event.preventDefault(); }
+        else if (!select.value && select.required) { event.preventDefault(); }
       } else if (event.key === "Escape") {
         close();
       }
