@@ -133,6 +133,52 @@ def run(step, path, *extra):
     return report
 
 
+def compare_export(rows, rounds):
+    """Ours (CSV and XLSX, formatted by PostgreSQL) against the bare COPY of the same cells without the formula
+    guard, alternately on the first `rows` dossiers of the database as it is (nothing is deleted)."""
+    setup_django()
+    import statistics
+
+    from django.db import connection
+
+    from cases.desk.models import Dossier
+    from cases.exchange.export import csv_from_copy, export_queryset, xlsx_from_copy
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM cases_dossier ORDER BY id OFFSET %s LIMIT 1", [rows - 1])
+        last = cursor.fetchone()[0]
+    queryset = export_queryset(queryset=Dossier.objects.filter(pk__lte=last))
+    bare = (
+        "COPY (SELECT d.code, p.code, u.code, to_char(d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
+        "'DD/MM/YYYY HH24:MI'), to_char(d.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY HH24:MI'), "
+        "to_char(d.resolved_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY HH24:MI'), "
+        "to_char(d.returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY HH24:MI'), d.channel, d.applicant_name, "
+        "d.applicant_phone, d.applicant_address, d.state FROM cases_dossier d JOIN cases_procedure p ON "
+        f"p.id = d.procedure_id JOIN cases_unit u ON u.id = d.unit_id WHERE d.id <= {last} ORDER BY d.id) "
+        "TO STDOUT WITH (FORMAT csv)"
+    )
+    times = {"ours_csv": [], "bare_copy": [], "ours_xlsx": []}
+    for _ in range(rounds):
+        for name in times:
+            target = OUT / f"compare.{'xlsx' if name.endswith('xlsx') else 'csv'}"
+            began = time.perf_counter()
+            if name == "ours_csv":
+                csv_from_copy(target, queryset)
+            elif name == "ours_xlsx":
+                xlsx_from_copy(target, queryset)
+            else:
+                with open(target, "wb") as handle, connection.cursor() as cursor:
+                    cursor.cursor.copy_expert(bare, handle)
+            times[name].append(time.perf_counter() - began)
+            print(f"{name}: {rows / times[name][-1]:,.0f} rows/s ({times[name][-1]:.1f} s)", flush=True)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"median rows/s: ours CSV {rows / median['ours_csv']:,.0f}, bare COPY {rows / median['bare_copy']:,.0f}, "
+        f"ours XLSX {rows / median['ours_xlsx']:,.0f}; ours CSV at "
+        f"{median['bare_copy'] / median['ours_csv']:.0%} of COPY's speed; peak {peak_mb():.0f} MB"
+    )
+
+
 def reset():
     setup_django()
     from django.db import connection
@@ -152,7 +198,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=150_000)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare-export", type=int, metavar="ROWS", help="only compare the exports with COPY on ROWS dossiers"
+    )
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.compare_export:
+        OUT.mkdir(parents=True, exist_ok=True)
+        return compare_export(args.compare_export, args.rounds)
     if args.child:
         step, path, *extra = args.child
         return child(step, Path(path), extra)

@@ -8,6 +8,8 @@ from functools import partial
 from django.db import connection
 
 BATCH = 2000
+# A bulk job that wrote at least this many rows refreshes the planner's statistics at once.
+ANALYZE_AFTER = 5_000
 
 
 def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
@@ -81,3 +83,22 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
 
 def _iso(moment):
     return moment.isoformat()
+
+
+def analyze(*models):
+    """Refresh the planner's statistics of the tables a bulk job just filled or rewrote (PostgreSQL).
+
+    Autovacuum's analyze comes only after a share of the table changed, and later still under load; until then
+    the lists' COUNT and the dashboard's aggregates are planned on stale row counts (sequential scans).
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def analyze_after(count, *models):
+    """`analyze` when a bulk job wrote at least ANALYZE_AFTER rows (a handful of rows moves no plan)."""
+    if count >= ANALYZE_AFTER:
+        analyze(*models)

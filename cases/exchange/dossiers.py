@@ -90,6 +90,7 @@ class DossierRow:
 
 class DossierImporter(Importer):
     columns = DOSSIER_COLUMNS
+    bulk_models = (Dossier, DossierEvent)
 
     def __init__(self, *args, allowed_units=None, **kwargs):
         """`allowed_units`: ids of the units the uploader may write for (the browser's scope check); None = all."""

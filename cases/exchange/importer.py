@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.core.copy import analyze_after
 from cases.core.formats import number
 
 from .columns import Column, match_columns, value_key
@@ -62,6 +63,8 @@ class Importer:
 
     columns = ()
     rejected_column = "loi"
+    # The tables a large import fills: their statistics are refreshed after it (cases.core.copy.analyze_after).
+    bulk_models = ()
 
     def __init__(self, source, filename=None, *, user=None, keep_rejected=False, progress=None):
         """`progress(rows)` (optional) is called every PROGRESS_EVERY rows read, e.g. to move an upload's bar."""
@@ -151,6 +154,7 @@ class Importer:
             self.result.created = self.result.updated = 0
             return self.result
         self.result.written = True
+        analyze_after(self.result.created + self.result.updated, *self.bulk_models)
         return self.result
 
     # rejected rows, beside the input

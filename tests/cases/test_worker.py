@@ -113,7 +113,7 @@ def _wait_for_backend_waiting_on_lock(worker, log_path):
         rows = query(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
             " AND query LIKE %s",
-            ["UPDATE%overdue_since%"],
+            ["%UPDATE%overdue_since%"],  # flag_overdue: WITH flagged AS (UPDATE …) INSERT …
         )
         return rows[0][0] if rows else None
 

