@@ -35,9 +35,8 @@ def _local(moment, layout=DATE_TIME):
     return timezone.localtime(moment).strftime(layout) if moment else "—"
 
 
-class KeptAdmin(SimpleHistoryAdmin):
-    """A record that history and dossiers point to: every change kept with who, when, before and after; no delete
-    here (the delete page is refused and there is no bulk delete), only deactivation."""
+class NoDelete:
+    """Nothing deleted from the admin: no delete page and no bulk "delete selected"."""
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -46,6 +45,11 @@ class KeptAdmin(SimpleHistoryAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+class KeptAdmin(NoDelete, SimpleHistoryAdmin):
+    """A record that history and dossiers point to: every change kept with who, when, before and after; no delete
+    here (the delete page is refused and there is no bulk delete), only deactivation."""
 
     def history_view(self, request, object_id, extra_context=None):
         # django-simple-history looks the id up as given: "x" for a numeric key would be a 500, not a 404.
@@ -333,7 +337,7 @@ class LockoutAdmin(AccessAttemptAdmin):
 # --- dossiers: read-only, for audit ---------------------------------------------------------------
 
 
-class ReadOnlyAdminMixin:
+class ReadOnlyAdminMixin(NoDelete):
     """Seen, never added, changed or deleted here; and no bulk "delete selected"."""
 
     def has_add_permission(self, request, obj=None):
@@ -341,14 +345,6 @@ class ReadOnlyAdminMixin:
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 def _working_time(seconds):

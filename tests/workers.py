@@ -114,7 +114,7 @@ def wait_until(condition, what, timeout=60):
         found = condition()
         if found:
             return found
-        time.sleep(0.2)
+        time.sleep(0.1)
     pytest.fail(f"Timed out waiting for {what}")
 
 

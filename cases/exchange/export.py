@@ -145,15 +145,15 @@ def _copy(queryset, select, params, sink, options="FORMAT text"):
         cursor.cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH ({options})", sink)
 
 
-class _Lines:
-    """Collects COPY's rows (one per write, ending in LF) and writes them in large blocks ending in CRLF, as
-    Python's csv writer ends its rows."""
+class _Blocks:
+    """Collects COPY's rows (one per write) and writes them in large blocks. With `crlf`, each row's LF becomes the
+    CRLF with which Python's csv writer ends its rows."""
 
-    def __init__(self, handle, size=1 << 18):
-        self.handle, self.size, self.parts, self.held, self.count = handle, size, [], 0, 0
+    def __init__(self, handle, size=1 << 18, crlf=False):
+        self.handle, self.size, self.crlf, self.parts, self.held, self.count = handle, size, crlf, [], 0, 0
 
     def write(self, data):
-        self.parts.append(data[:-1])
+        self.parts.append(data[:-1] + b"\r\n" if self.crlf else data)
         self.held += len(data)
         self.count += 1
         if self.held >= self.size:
@@ -161,8 +161,7 @@ class _Lines:
 
     def flush(self):
         if self.parts:
-            self.parts.append(b"")
-            self.handle.write(b"\r\n".join(self.parts))
+            self.handle.write(b"".join(self.parts))
             self.parts, self.held = [], 0
 
 
@@ -190,7 +189,7 @@ def csv_from_copy(target, queryset):
             else:
                 columns.append(f"CASE WHEN {cell} ~ %s THEN '''' || {cell} ELSE NULLIF({cell}, '') END")
                 values.append(_FORMULA)
-        lines = _Lines(handle)
+        lines = _Blocks(handle, crlf=True)
         # The cells' parameters come before the FROM clause's.
         _copy(
             queryset,
@@ -337,23 +336,6 @@ def _xml_cell(letter, text):
     )
 
 
-class _Rows:
-    def __init__(self, handle, size=1 << 18):
-        self.handle, self.size, self.parts, self.held, self.count = handle, size, [], 0, 0
-
-    def write(self, data):
-        self.parts.append(data)
-        self.held += len(data)
-        self.count += 1
-        if self.held >= self.size:
-            self.flush()
-
-    def flush(self):
-        if self.parts:
-            self.handle.write(b"".join(self.parts))
-            self.parts, self.held = [], 0
-
-
 def xlsx_from_copy(target, queryset, title="Hồ sơ"):
     """The workbook of `write_xlsx(…, dossier_rows(queryset))` (same cells, widths, frozen header), its rows
     written by PostgreSQL and streamed into the zip: memory stays flat at any size."""
@@ -370,7 +352,7 @@ def xlsx_from_copy(target, queryset, title="Hồ sơ"):
                 columns = [_xml_cell(letter, f"d.c{position}") for position, letter in enumerate(_LETTERS, start=1)]
                 values = []
                 numbered = f"(SELECT d.*, row_number() OVER (ORDER BY d.c0) + 1 AS n FROM {source}) AS d"
-                rows = _Rows(sheet)
+                rows = _Blocks(sheet)
                 select = f"SELECT concat('<row r=\"', d.n, '\">', {', '.join(columns)}, '</row>') FROM {numbered}"
                 _copy(queryset, f"{select} ORDER BY d.c0", [*values, *params], rows)
                 rows.flush()

@@ -12,18 +12,13 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from cases.catalogue.models import Level
 from cases.core import safe
 from cases.core.formats import RATE_DIGITS, RATE_FORMAT, percent_limit
+from reports.documents.styles import BODY, BOLD, FONT_NAME, HEAD_FILL, ITALIC, TITLE
 
 
 def _noop(percent_done, message):
     pass
 
 
-FONT_NAME = "Times New Roman"
-BODY = Font(name=FONT_NAME, size=11)
-BOLD = Font(name=FONT_NAME, size=11, bold=True)
-TITLE = Font(name=FONT_NAME, size=13, bold=True)
-ITALIC = Font(name=FONT_NAME, size=11, italic=True)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 BAD_FONT = Font(name=FONT_NAME, size=11, color="9C0006", bold=True)
 THIN = Side(style="thin", color="808080")

@@ -9,6 +9,7 @@ from openpyxl.utils import get_column_letter
 
 from cases.core import safe
 from cases.core.formats import RATE_DIGITS, RATE_FORMAT
+from reports.documents.styles import BODY, BOLD, FONT_NAME, HEAD_FILL, ITALIC, TITLE
 from reports.figures import wording
 
 # (counter, header) in the order of Biểu II.06a: received, resolved, open; then the two rates.
@@ -29,12 +30,6 @@ COLUMNS = [
 ]
 RATES = {"on_time_rate", "online_rate"}
 
-FONT_NAME = "Times New Roman"
-BODY = Font(name=FONT_NAME, size=11)
-BOLD = Font(name=FONT_NAME, size=11, bold=True)
-TITLE = Font(name=FONT_NAME, size=13, bold=True)
-ITALIC = Font(name=FONT_NAME, size=11, italic=True)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

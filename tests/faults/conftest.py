@@ -5,9 +5,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 
 import pytest
+
+from tests.workers import wait_until
 
 IN_CI = os.environ.get("CI") == "true"
 CLOSED_PORT = 1  # nothing listens on port 1: a connection is refused at once
@@ -23,16 +24,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_until(condition, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    pytest.fail(f"Timed out waiting for {what}")
 
 
 class RedisServer:

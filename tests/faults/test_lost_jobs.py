@@ -25,9 +25,7 @@ from cases import tasks
 from cases.core import jobs
 from cases.exchange.columns import DOSSIER_KEYS
 from cases.models import Dossier, DossierEvent, Job, JobState
-from tests.workers import BASE_DIR, database_url, query, raw_connection
-
-from .conftest import wait_until
+from tests.workers import BASE_DIR, database_url, query, raw_connection, wait_until
 
 HEADER = ",".join(DOSSIER_KEYS)
 EXISTING = "PH-001,1.004837,DBD-PH,04/03/2024 08:00,,,,truc_tiep,Giàng A Páo,0912345678,Bản Pú Hồng,"
