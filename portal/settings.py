@@ -160,6 +160,9 @@ JOB_TIME_LIMIT = env_int("JOB_TIME_LIMIT", JOB_SOFT_TIME_LIMIT + 120)
 # A running job's heartbeat; without one for JOB_LOST_AFTER seconds its worker died and the job is marked failed.
 JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 10.0)
 JOB_LOST_AFTER = env_int("JOB_LOST_AFTER", 120)
+# A job sent to the queue and not taken for this long: its message was lost (a broker restarted without its data, or
+# no worker for hours); it is marked failed with «Thử lại». A message that turns up later is refused (its job ended).
+JOB_QUEUED_LOST_AFTER = env_int("JOB_QUEUED_LOST_AFTER", 6 * 3600)
 # An unacknowledged message (its worker died) is delivered again after this; longer than any task may run, or a
 # task still running would be started twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", JOB_TIME_LIMIT + 300)

@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import queue
@@ -37,6 +38,10 @@ REPORT_EVERY_SECONDS = 2.0
 LOST_MESSAGE = (
     "Tiến trình xử lý nền đã dừng đột ngột (máy chủ bị tắt, khởi động lại hoặc hết bộ nhớ) nên việc chưa xong; "
     "chưa có gì được ghi. Bấm «Thử lại» để chạy lại."
+)
+QUEUE_LOST_MESSAGE = (
+    "Việc đã gửi vào hàng đợi nhưng lâu không được xử lý (hàng đợi có thể đã khởi động lại và mất việc này); "
+    "chưa có gì được ghi. Bấm «Thử lại» để gửi lại."
 )
 TIMED_OUT_MESSAGE = (
     "Việc chạy quá thời gian cho phép ({minutes} phút) nên đã dừng; chưa có gì được ghi. "
@@ -58,8 +63,9 @@ def send(job, task_name, **kwargs):
     The task id is stored once the broker took the message; a broker that is down leaves it empty, so the page can
     say so and offer "Thử lại" (was_sent).
     """
-    job.state, job.task_id, job.processed = JobState.QUEUED, "", 0
-    job.save(update_fields=["state", "task_id", "processed"])
+    # While queued, the heartbeat says when the job was sent: a message still untaken long after is lost (reap_lost).
+    job.state, job.task_id, job.processed, job.heartbeat_at = JobState.QUEUED, "", 0, timezone.now()
+    job.save(update_fields=["state", "task_id", "processed", "heartbeat_at"])
     task_id = str(uuid.uuid4())
 
     def sent(result):
@@ -222,9 +228,25 @@ def _lost_before(now=None):
     return (now or timezone.now()) - timedelta(seconds=settings.JOB_LOST_AFTER)
 
 
+def _queue_lost_before(now=None):
+    return (now or timezone.now()) - timedelta(seconds=settings.JOB_QUEUED_LOST_AFTER)
+
+
 def is_lost(job, now=None):
-    """Running, but no heartbeat for JOB_LOST_AFTER seconds: its worker is gone."""
-    return job.state == JobState.RUNNING and (job.heartbeat_at is None or job.heartbeat_at < _lost_before(now))
+    """Running, but no heartbeat for JOB_LOST_AFTER seconds: its worker is gone. Or sent to the queue and never
+    taken for JOB_QUEUED_LOST_AFTER: its message is gone (a broker restarted without its data)."""
+    if job.state == JobState.RUNNING:
+        return job.heartbeat_at is None or job.heartbeat_at < _lost_before(now)
+    return _queue_lost(job, now)
+
+
+def _queue_lost(job, now=None):
+    sent_at = job.heartbeat_at or job.created_at
+    return job.state == JobState.QUEUED and bool(job.task_id) and sent_at < _queue_lost_before(now)
+
+
+def _lost_message(job):
+    return QUEUE_LOST_MESSAGE if job.state == JobState.QUEUED else LOST_MESSAGE
 
 
 def reap_lost(now=None):
@@ -232,14 +254,15 @@ def reap_lost(now=None):
 
     A row locked by a live transaction is skipped: its work is being committed right now.
     """
+    queue_lost = Q(state=JobState.QUEUED, heartbeat_at__lt=_queue_lost_before(now)) & ~Q(task_id="")
     with transaction.atomic():
         lost = list(
             Job.objects.select_for_update(skip_locked=True).filter(
-                state=JobState.RUNNING, heartbeat_at__lt=_lost_before(now)
+                Q(state=JobState.RUNNING, heartbeat_at__lt=_lost_before(now)) | queue_lost
             )
         )
         for job in lost:
-            _mark_failed(job, LOST_MESSAGE, retryable=True)
+            _mark_failed(job, _lost_message(job), retryable=True)
     for job in lost:
         log.warning("Việc %s (%s) mất tiến trình xử lý (nhịp cuối %s): đánh dấu không thực hiện được.",
                     job.pk, job.title, job.heartbeat_at)  # fmt: skip
@@ -253,7 +276,7 @@ def checked(job, now=None):
     with transaction.atomic():
         locked = Job.objects.select_for_update(skip_locked=True).filter(pk=job.pk).first()
         if locked is not None and is_lost(locked, now):
-            _mark_failed(locked, LOST_MESSAGE, retryable=True)
+            _mark_failed(locked, _lost_message(locked), retryable=True)
             log.warning("Việc %s (%s) mất tiến trình xử lý: đánh dấu không thực hiện được.", job.pk, job.title)
     job.refresh_from_db()
     return job

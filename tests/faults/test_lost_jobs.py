@@ -210,6 +210,30 @@ def test_the_sweep_fails_only_the_jobs_whose_heartbeat_stopped(cast, settings):
     assert dead.message == jobs.LOST_MESSAGE and jobs.may_retry(dead)
 
 
+@pytest.mark.django_db
+def test_a_job_whose_queued_message_was_lost_fails_and_a_late_message_runs_nothing(
+    cast, settings, django_capture_on_commit_callbacks
+):
+    owner = cast["home_affairs"]
+    with django_capture_on_commit_callbacks(execute=False):  # sent, but the broker lost the message
+        job = jobs.create("workbook", owner, "Biểu II.06a")
+        jobs.send(job, "reports.build_workbook")
+    Job.objects.filter(pk=job.pk).update(task_id="t-lost")
+    unsent = jobs.create("workbook", owner, "Bảng đánh giá")  # never reached the broker: was_sent says so instead
+    waiting = jobs.create("workbook", owner, "Biểu II.06a (2)", task_id="t-waiting", heartbeat_at=timezone.now())
+    later = timezone.now() + timedelta(seconds=settings.JOB_QUEUED_LOST_AFTER + 60)
+    Job.objects.filter(pk=unsent.pk).update(created_at=timezone.now() - timedelta(days=1))
+
+    assert jobs.reap_lost(now=later - timedelta(seconds=120)) == 0  # not yet
+    assert jobs.reap_lost(now=later) == 2  # the lost one, and the one still waiting by then
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.message == jobs.QUEUE_LOST_MESSAGE and jobs.may_retry(job)
+    assert "hàng đợi" in job.message and "Thử lại" in job.message
+    assert Job.objects.get(pk=unsent.pk).state == JobState.QUEUED
+    assert Job.objects.get(pk=waiting.pk).state == JobState.FAILED
+    assert jobs.claim(job.pk, "t-lost") is None  # the message turning up after all runs nothing
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_is_no_longer_the_jobs_writes_nothing(cast):
     owner = cast["home_affairs"]
