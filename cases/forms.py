@@ -203,7 +203,7 @@ def handlers_for(unit):
     """Officers who staff the dossier's desk."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, memberships__unit=unit, memberships__role=Role.DESK)
+        .objects.filter(is_active=True, memberships__unit=unit, memberships__role=Role.DESK, memberships__active=True)
         .distinct()
         .order_by("first_name", "username")
     )

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def office_scopes():
     """Every unit with an office (Văn phòng) membership: each gets its own report of its subtree."""
-    return Unit.objects.filter(memberships__role=Role.OFFICE).distinct().order_by("path")
+    return Unit.objects.filter(memberships__role=Role.OFFICE, memberships__active=True).distinct().order_by("path")
 
 
 def write_and_send(day=None, today=None):

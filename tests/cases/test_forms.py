@@ -107,6 +107,8 @@ def test_a_handler_is_chosen_among_the_desk_officers_of_the_dossiers_unit(dossie
     Membership.objects.create(user=colleague, unit=units["pu_hong"], role=Role.DESK)
     retired = django_user_model.objects.create_user("motcua.puhong3", is_active=False)
     Membership.objects.create(user=retired, unit=units["pu_hong"], role=Role.DESK)
+    moved = django_user_model.objects.create_user("motcua.puhong4")  # the role at this desk was taken away
+    Membership.objects.create(user=moved, unit=units["pu_hong"], role=Role.DESK, active=False)
     form = AssignForm(dossier=dossier)
     assert set(form.fields["handler"].queryset) == {cast["desk_pu_hong"], colleague}
     assert not AssignForm({"handler": cast["desk_keo_lom"].pk}, dossier=dossier).is_valid()
