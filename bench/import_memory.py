@@ -12,7 +12,6 @@ to about 1 GB of XML) and a shared-strings table that unpacks about 400 times.
 import argparse
 import io
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -21,23 +20,14 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+from exchange import peak_mb, setup_django  # noqa: E402  (bench/ is this script's folder: the same helpers)
+
 OUT = ROOT / "var" / "bench" / "import_memory"
 HEADER = [
     "ma_ho_so", "ma_thu_tuc", "ma_don_vi", "ngay_tiep_nhan", "ngay_hen_tra", "ngay_co_ket_qua", "ngay_tra_ket_qua",
     "hinh_thuc_nop", "nguoi_nop", "so_dien_thoai", "dia_chi", "trang_thai",
 ]  # fmt: skip
-
-
-def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
-
-
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --- the files ----------------------------------------------------------------------------------------------------

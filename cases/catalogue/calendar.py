@@ -343,23 +343,17 @@ def sync_calendar(first_year=None, last_year=None):
     days_off, worked = package_calendar(first_year, last_year)
     decided = set(Holiday.objects.values_list("date", flat=True))
     decided |= set(WorkdayOverride.objects.values_list("date", flat=True))
-    added_off = bulk_create_with_history(
-        [
-            Holiday(date=day, name=name[:255], source=CalendarSource.PACKAGE)
-            for day, name in sorted(days_off.items())
-            if day not in decided
-        ],
-        Holiday,
-        default_change_reason=SYNC_REASON,
-    )
-    added_worked = bulk_create_with_history(
-        [
-            WorkdayOverride(date=day, name=name[:255], source=CalendarSource.PACKAGE)
-            for day, name in sorted(worked.items())
-            if day not in decided
-        ],
-        WorkdayOverride,
-        default_change_reason=SYNC_REASON,
+    added_off, added_worked = (
+        bulk_create_with_history(
+            [
+                model(date=day, name=name[:255], source=CalendarSource.PACKAGE)
+                for day, name in sorted(days.items())
+                if day not in decided
+            ],
+            model,
+            default_change_reason=SYNC_REASON,
+        )
+        for model, days in ((Holiday, days_off), (WorkdayOverride, worked))
     )
     return len(added_off), len(added_worked)
 
