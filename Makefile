@@ -36,7 +36,10 @@ run: demo
 	$(BIN)/python manage.py demo_logins --url http://127.0.0.1:$(PORT)/ --worker & \
 	$(BIN)/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
+# The suite runs on the local PostgreSQL and Redis when they answer (as CI does), else on SQLite and no broker.
 test: install
+	DATABASE_URL="$${DATABASE_URL:-$$(pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && echo postgres://postgres@127.0.0.1:5432/portal)}" \
+	REDIS_URL="$${REDIS_URL:-$$(redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && echo redis://127.0.0.1:6379/0)}" \
 	$(BIN)/python -m pytest
 
 lint: install
