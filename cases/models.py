@@ -7,14 +7,25 @@ from cases.catalogue.models import (  # noqa: F401
     Holiday,
     Level,
     OnlineLevel,
+    Performer,
     Procedure,
+    Process,
+    ProcessStep,
     Unit,
     UnitKind,
     UnitQuerySet,
     WorkdayOverride,
 )
 from cases.core.models import Job, JobKind, JobState, job_upload_to  # noqa: F401
-from cases.desk.models import Apology, ClockStop, Dossier, DossierCounter, DossierEvent, Membership  # noqa: F401
+from cases.desk.models import (  # noqa: F401
+    Apology,
+    ClockStop,
+    Dossier,
+    DossierCounter,
+    DossierEvent,
+    DossierStep,
+    Membership,
+)
 from cases.desk.states import (  # noqa: F401
     CLOCK_STOPPED_STATES,
     ENDED_WITHOUT_RESULT,

@@ -219,3 +219,77 @@ class WorkdayOverride(models.Model):
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class Performer(models.TextChoices):
+    """Who performs a step of a unit's internal process (EXCHANGE_FORMAT.md, "Processes": thuc_hien)."""
+
+    DESK = "mot_cua", "Bộ phận Một cửa"
+    SPECIALIST = "chuyen_mon", "Bộ phận chuyên môn"
+    LEADER = "lanh_dao", "Lãnh đạo đơn vị"
+    OTHER_UNIT = "lien_thong", "Đơn vị khác (liên thông)"
+
+
+class Process(models.Model):
+    """Quy trình nội bộ of a procedure: a unit's own, or (unit blank) the default for every unit that has none."""
+
+    procedure = models.ForeignKey(Procedure, verbose_name="thủ tục", on_delete=models.PROTECT, related_name="processes")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="đơn vị",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="processes",
+        help_text="Để trống: quy trình mặc định cho mọi đơn vị chưa có quy trình riêng.",
+    )
+    active = models.BooleanField("đang áp dụng", default=True)
+
+    history = kept_history("quy trình nội bộ")
+
+    class Meta:
+        verbose_name = "quy trình nội bộ"
+        verbose_name_plural = "quy trình nội bộ"
+        ordering = ["procedure__code", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "unit"], name="process_procedure_unit"),
+            models.UniqueConstraint(
+                fields=["procedure"], condition=Q(unit__isnull=True), name="process_procedure_default"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.procedure.code} — {self.unit.name if self.unit_id else 'mặc định'}"
+
+
+class ProcessStep(models.Model):
+    """One step of a process: its number, name, performer and share of the processing time in working hours."""
+
+    process = models.ForeignKey(Process, verbose_name="quy trình", on_delete=models.PROTECT, related_name="steps")
+    number = models.PositiveSmallIntegerField("bước")
+    name = models.CharField("tên bước", max_length=255)
+    performer = models.CharField("bộ phận thực hiện", max_length=12, choices=Performer.choices)
+    # The unit that performs a liên thông step (another unit of the province).
+    performer_unit = models.ForeignKey(
+        Unit, verbose_name="đơn vị thực hiện", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hours = models.DecimalField("thời gian (giờ làm việc)", max_digits=7, decimal_places=2)
+
+    history = kept_history("bước quy trình")
+
+    class Meta:
+        verbose_name = "bước quy trình"
+        verbose_name_plural = "các bước quy trình"
+        ordering = ["process", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "number"], name="process_step_number"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="process_step_hours_not_negative"),
+            models.CheckConstraint(
+                condition=Q(performer="lien_thong", performer_unit__isnull=False)
+                | Q(~Q(performer="lien_thong"), performer_unit__isnull=True),
+                name="process_step_other_unit_named",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Bước {self.number}: {self.name}"

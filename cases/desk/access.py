@@ -5,13 +5,14 @@ administrators see their unit and everything below it; a superuser sees everythi
 (explanations, jobs) are filtered with the unit conditions answered here.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from cases.catalogue.units import with_labels
 
-from .models import Dossier, Membership, Role, Unit
+from .models import Dossier, DossierStep, Membership, Performer, Role, Unit
 
 # Who follows a unit from above: figures, explanations, appraisal.
 OVERSEERS = (Role.OFFICE, Role.HOME_AFFAIRS, Role.ADMIN)
@@ -21,6 +22,15 @@ REQUESTERS = (Role.OFFICE, Role.ADMIN)
 UNIT_STAFF = (Role.DESK, Role.OFFICE)
 # Who may open Nội vụ's downloads (Biểu II.06a, the appraisal workbook).
 HOME_AFFAIRS_READERS = (Role.HOME_AFFAIRS, Role.OFFICE, Role.ADMIN)
+# Who works inside a unit, on its own dossiers only (not its subtree's).
+UNIT_WORKERS = (Role.DESK, Role.SPECIALIST, Role.LEADER)
+# Who performs each kind of step of an internal process; at another unit (liên thông), any of its workers.
+PERFORMERS = {
+    Performer.DESK: (Role.DESK,),
+    Performer.SPECIALIST: (Role.SPECIALIST,),
+    Performer.LEADER: (Role.LEADER,),
+    Performer.OTHER_UNIT: UNIT_WORKERS,
+}
 
 
 def memberships(user):
@@ -57,7 +67,7 @@ def visible_units(user):
         return Unit.objects.all()
     condition = Q(pk__in=[])
     for membership in memberships(user):
-        if membership.role == Role.DESK:
+        if membership.role in UNIT_WORKERS:
             condition |= Q(pk=membership.unit_id)
         else:
             condition |= Q(path__startswith=membership.unit.path)
@@ -158,8 +168,20 @@ def changeable_by(user):
     return Dossier.objects.filter(unit_id__in=_desk_unit_ids(user))
 
 
+def readable_by(user):
+    """visible_to, and the dossiers another unit (liên thông) handed to the user's unit while it holds them."""
+    held_here = _worker_unit_ids(user)
+    if not held_here or is_admin(user):
+        return visible_to(user)
+    return Dossier.objects.filter(Q(unit_id__in=visible_unit_ids(user)) | Q(holding_unit_id__in=held_here))
+
+
+def _worker_unit_ids(user):
+    return [m.unit_id for m in memberships(user) if m.role in UNIT_WORKERS]
+
+
 def get_dossier_or_404(user, code, for_change=False):
-    queryset = changeable_by(user) if for_change else visible_to(user)
+    queryset = changeable_by(user) if for_change else readable_by(user)
     try:
         return queryset.select_related("procedure__field", "unit", "handler", "received_by").get(code=code)
     except Dossier.DoesNotExist:
@@ -209,6 +231,66 @@ def may_refreeze(user):
 def jobs_q(user):
     """The background jobs a user may follow: their own; every job for an administrator."""
     return Q() if is_admin(user) else Q(owner=user)
+
+
+# --- the internal process: who takes up and moves a step -------------------------------------------------------
+def performs(user, unit_id, performer):
+    """The user works at `unit_id` in a role that performs steps of kind `performer`."""
+    wanted = PERFORMERS[performer]
+    return any(m.unit_id == unit_id and m.role in wanted for m in memberships(user))
+
+
+def may_take_up(user, step):
+    """Nhận: the official the step was handed to, or, when it names nobody, a performer of its kind at its unit."""
+    if step is None or step.finished_at is not None or step.taken_at is not None or not user.is_authenticated:
+        return False
+    if user.is_superuser or step.holder_id == user.pk:
+        return True
+    return step.holder_id is None and performs(user, step.unit_id, step.performer)
+
+
+def may_move(user, dossier, step):
+    """Chuyển / trả lại: the official holding the step once taken up. A dossier that entered the process without
+    a step (imported, older than the process) is handed over by its own desk."""
+    if not user.is_authenticated:
+        return False
+    if step is None:
+        return dossier.is_open and (user.is_superuser or dossier.unit_id in _desk_unit_ids(user))
+    if step.finished_at is not None or step.taken_at is None:
+        return False
+    return user.is_superuser or step.holder_id == user.pk
+
+
+def step_candidates(unit_id, performer):
+    """The officials a step of kind `performer` at `unit_id` may be handed to by name (active, in that role)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__unit_id=unit_id,
+            memberships__role__in=PERFORMERS[performer],
+            memberships__active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def held_steps(user):
+    """The open steps the user holds, or may take up at their units (the performer's list, Việc của tôi)."""
+    if not user.is_authenticated:
+        return DossierStep.objects.none()
+    condition = Q(holder=user)
+    for membership in memberships(user):
+        kinds = [kind for kind, roles_ in PERFORMERS.items() if membership.role in roles_]
+        if kinds:
+            condition |= Q(holder__isnull=True, unit_id=membership.unit_id, performer__in=kinds)
+    return DossierStep.objects.filter(condition, finished_at__isnull=True)
+
+
+def may_work_steps(user):
+    """The performer's list is offered to whoever works inside a unit."""
+    return user.is_authenticated and (user.is_superuser or bool(roles(user) & set(UNIT_WORKERS)))
 
 
 # --- overseeing units: explanations and figures from above ---------------------------------------------------
@@ -286,6 +368,7 @@ def menu(user):
     """What the header offers the user: the same questions as the pages themselves ask."""
     return {
         "receive": may_receive(user),
+        "my_steps": may_work_steps(user),
         "upload": may_upload(user),
         "reports": may_read_reports(user),
         "weekly": may_read_reports(user),

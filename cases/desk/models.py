@@ -11,15 +11,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history import register
 
-from cases.catalogue.models import Procedure, Unit
+from cases.catalogue.models import Performer, Procedure, Unit
 from cases.core.history import kept_history
 from cases.core.text import Fold
 
-from .states import CLOCK_STOPPED_STATES, OPEN_STATES, Channel, EventKind, PauseKind, Role, State
+from .process import DossierProcess
+from .states import CLOCK_STOPPED_STATES, OPEN_STATES, Channel, EventKind, PauseKind, Role, State, StepEnd
 from .steps import DossierSteps
 
 
-class Dossier(DossierSteps, models.Model):
+class Dossier(DossierProcess, DossierSteps, models.Model):
     """Hồ sơ: one application by one applicant for one procedure, at one unit.
 
     State changes go through the methods of cases.desk.steps.DossierSteps, each writing a DossierEvent in the same
@@ -70,6 +71,11 @@ class Dossier(DossierSteps, models.Model):
         on_delete=models.SET_NULL,
         related_name="handled_dossiers",
     )
+    # The unit holding the dossier's open step of the internal process (cases.desk.process), kept with each move:
+    # another unit (liên thông) sees the dossier while, and only while, it holds it. Null: no step open.
+    holding_unit = models.ForeignKey(
+        Unit, verbose_name="đơn vị đang giữ", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     papers_digitized = models.BooleanField("đã số hóa hồ sơ", default=False)
     result_digitized = models.BooleanField("đã số hóa kết quả", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,6 +112,7 @@ class Dossier(DossierSteps, models.Model):
             models.Index(fields=["unit", "code"], name="dossier_unit_code"),
             # Phone search by prefix (LIKE '09…%' needs the pattern operator class under a non-C collation).
             models.Index(fields=["applicant_phone"], name="dossier_phone", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["holding_unit"], name="dossier_holding_unit", condition=Q(holding_unit__isnull=False)),
             models.Index(
                 fields=["unit", "due_at"],
                 name="dossier_open_due",
@@ -182,6 +189,76 @@ class DossierEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {timezone.localtime(self.at):%H:%M %d/%m/%Y}"
+
+
+class DossierStep(models.Model):
+    """One step of the internal process a dossier went through: handed to a unit (and maybe an official), taken up,
+    finished by handing on or sending back. Moves go through cases.desk.process; a step is never edited after it
+    ended, and a step sent back is taken up again as a new row with its share anew (DOMAIN.md)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="steps")
+    number = models.PositiveSmallIntegerField("bước")
+    name = models.CharField("tên bước", max_length=255)
+    performer = models.CharField("bộ phận thực hiện", max_length=12, choices=Performer.choices)
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị xử lý", on_delete=models.PROTECT, related_name="+")
+    # The official holding the step: named at hand-over or by whoever takes it up. An imported step may name
+    # someone without an account (holder_name only).
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người xử lý", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="held_steps",
+    )  # fmt: skip
+    holder_name = models.CharField("tên người xử lý", max_length=255, blank=True)
+    handed_at = models.DateTimeField("chuyển đến lúc")
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người chuyển", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    taken_at = models.DateTimeField("nhận lúc", null=True, blank=True)
+    # The step's share of the processing time, copied from the process when the step was opened.
+    seconds = models.PositiveIntegerField("thời gian (giây làm việc)")
+    due_at = models.DateTimeField("hạn xử lý", null=True, blank=True)
+    finished_at = models.DateTimeField("hoàn thành lúc", null=True, blank=True)
+    end = models.CharField("kết quả", max_length=10, choices=StepEnd.choices, blank=True)
+    reason = models.TextField("lý do", blank=True)
+
+    class Meta:
+        verbose_name = "bước xử lý hồ sơ"
+        verbose_name_plural = "các bước xử lý hồ sơ"
+        ordering = ["handed_at", "id"]
+        indexes = [
+            models.Index(fields=["dossier", "handed_at"], name="step_dossier_handed"),
+            # What a unit or an official holds now (the performer's list, the badge).
+            models.Index(fields=["unit", "due_at"], name="step_open_unit_due", condition=Q(finished_at__isnull=True)),
+            models.Index(
+                fields=["holder", "due_at"], name="step_open_holder_due", condition=Q(finished_at__isnull=True)
+            ),
+            # The officials sheet and "where dossiers wait": steps of a unit finished in a period.
+            models.Index(fields=["unit", "finished_at"], name="step_unit_finished"),
+        ]
+        constraints = [
+            # One step open at a time: the dossier is in one place.
+            models.UniqueConstraint(fields=["dossier"], condition=Q(finished_at__isnull=True), name="step_one_open"),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True, end="") | Q(~Q(end=""), finished_at__isnull=False),
+                name="step_finished_has_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(taken_at__isnull=True) | Q(taken_at__gte=F("handed_at")), name="step_taken_after_handed"
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("handed_at")),
+                name="step_finished_after_handed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier_id} bước {self.number}: {self.name}"
+
+    @property
+    def holder_label(self):
+        if self.holder_id:
+            return self.holder.get_full_name() or self.holder.get_username()
+        return self.holder_name
 
 
 class ClockStop(models.Model):

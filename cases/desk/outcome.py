@@ -203,3 +203,40 @@ def deadline_q(bucket, h=None):
     """Open dossiers in one bucket (the dossier list's `han` filter, what the Today page and the badge link to)."""
     h = h or horizons()
     return open_q() & h.conditions()[bucket]
+
+
+# --- a step of the internal process (DOMAIN.md, "The process inside a unit") --------------------------------
+# Finished: early before its due day, on time on it, late after its due time (not its due day: an hour of a
+# two-hour step matters); still held: overdue past its due time. A step handed but not yet taken up has no due
+# time and so no outcome yet.
+STEP_WAITING = "cho_nhan"
+STEP_LABELS = {**LABELS, STEP_WAITING: "Chờ nhận", LATE: "Trễ hạn", OPEN_OVERDUE: "Đang quá hạn"}
+
+
+def step_outcome(step, now=None):
+    if step.due_at is None:
+        return STEP_WAITING if step.finished_at is None else ON_TIME
+    if step.finished_at is None:
+        return OPEN_OVERDUE if step.due_at < (now or timezone.now()) else OPEN_WITHIN
+    if step.finished_at > step.due_at:
+        return LATE
+    tz = local_tz()
+    return EARLY if step.finished_at.astimezone(tz).date() < step.due_at.astimezone(tz).date() else ON_TIME
+
+
+def step_seconds_late(step, work_calendar, now=None):
+    """Working seconds past the step's due time: at its end, or now for a step still held (0 when in time)."""
+    if step.due_at is None:
+        return 0
+    end = step.finished_at or now or timezone.now()
+    return work_calendar.working_seconds_between(step.due_at, end) if end > step.due_at else 0
+
+
+def step_late_q():
+    """Finished after its due time (SQL)."""
+    return Q(finished_at__isnull=False, due_at__isnull=False, finished_at__gt=F("due_at"))
+
+
+def step_overdue_q(now=None):
+    """Still held past its due time, now (SQL)."""
+    return Q(finished_at__isnull=True, due_at__lt=now or timezone.now())

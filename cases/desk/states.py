@@ -49,13 +49,28 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", "Phân công xử lý"
     OVERDUE = "overdue", "Quá hạn"
     APOLOGY = "apology", "Xin lỗi, hẹn lại"
+    HANDED_OVER = "handed_over", "Chuyển xử lý"
+    TAKEN_UP = "taken_up", "Nhận xử lý"
+    SENT_BACK = "sent_back", "Trả lại bước trước"
 
 
 class Role(models.TextChoices):
     DESK = "desk", "Cán bộ Một cửa"
+    # The unit's officials who perform the steps of its internal process.
+    SPECIALIST = "specialist", "Công chức chuyên môn"
+    LEADER = "leader", "Lãnh đạo đơn vị"
     OFFICE = "office", "Văn phòng HĐND&UBND"
     HOME_AFFAIRS = "home_affairs", "Phòng/Sở Nội vụ"
     ADMIN = "admin", "Quản trị hệ thống"
+
+
+class StepEnd(models.TextChoices):
+    """How a dossier's step ended (EXCHANGE_FORMAT.md, "Dossier steps": ket_qua)."""
+
+    HANDED_ON = "chuyen", "Chuyển bước sau"
+    SENT_BACK = "tra_lai", "Trả lại"
+    # The dossier ended while the step was held: result returned, refused or withdrawn.
+    CLOSED = "ket_thuc", "Kết thúc hồ sơ"
 
 
 # --- state sets -------------------------------------------------------------------------------------
@@ -88,6 +103,10 @@ ALLOWED = {
     "refuse": OPEN_STATES,
     "withdraw": OPEN_STATES,
     "correct_date": tuple(State.values),
+    # The internal process: the result goes back to the desk to be returned, so a resolved dossier still moves.
+    "hand_over": (*OPEN_STATES, State.RESOLVED),
+    "take_up": (*OPEN_STATES, State.RESOLVED),
+    "send_back": (*OPEN_STATES, State.RESOLVED),
 }
 
 

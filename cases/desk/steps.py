@@ -150,6 +150,7 @@ class DossierSteps:
                 dossier._record(
                     EventKind.RECEIVED, by, received_at, after=dossier._snapshot(EventKind.RECEIVED), warning=warning
                 )
+                dossier._open_first_step(by, work_calendar)
                 dossier._flag_if_overdue()
             return dossier
         except IntegrityError:
@@ -200,6 +201,7 @@ class DossierSteps:
         at = self._check_time(at, self.resolved_at, "ngày có kết quả")
         before = self._snapshot(EventKind.RETURNED)
         self.state, self.returned_at = State.RETURNED, at
+        self._close_process(at)
         self._save_and_record(EventKind.RETURNED, by, at, before)
 
     @_step
@@ -318,6 +320,7 @@ class DossierSteps:
         before = self._snapshot(event_kind)
         # A typed-in due time moves too: it is kept as given at receipt, but the clock still stops.
         self.due_at = self._due_after(work_calendar, self.due_at, pause_kind, started, at)
+        self._move_step_clock(pause_kind, started, at, work_calendar)
         self.state, self.clock_stopped_at = State.PROCESSING, None
         if self.overdue_since and self.due_at > timezone.now():
             self.overdue_since = None
@@ -359,6 +362,7 @@ class DossierSteps:
             at = self._check_time(at, *self._last_restart())
         before = self._snapshot(event_kind)
         self.state, self.ended_at, self.clock_stopped_at = state, at, None
+        self._close_process(at)
         open_stops = list(self.clock_stops.filter(ended_at__isnull=True))
         if open_stops:
             work_calendar = load_calendar()
