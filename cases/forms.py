@@ -63,6 +63,14 @@ class ReceiveForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Mỗi giấy tờ một dòng"}),
     )
+    resolving_unit = forms.ModelChoiceField(
+        label="Đơn vị giải quyết",
+        queryset=None,
+        required=False,
+        empty_label="— Đơn vị tiếp nhận —",
+        help_text="Chọn khi tiếp nhận hồ sơ thuộc thẩm quyền đơn vị khác (không phụ thuộc địa giới hành chính).",
+        widget=PlainSelect,
+    )
     code = forms.CharField(
         label="Mã hồ sơ",
         required=False,
@@ -77,6 +85,9 @@ class ReceiveForm(forms.Form):
         units = list(access.receiving_units(user).order_by("path"))
         self.fields["unit"].queryset = access.receiving_units(user)
         self.fixed_unit = units[0] if len(units) == 1 else None
+        resolving = self.fields["resolving_unit"]
+        resolving.queryset = access.resolving_units(user).order_by("path")
+        resolving.label_from_instance = lambda unit: f"{'— ' * unit.depth}{unit.name}"
         if self.fixed_unit:
             # One desk: the unit is shown as text, not asked for.
             del self.fields["unit"]
@@ -119,6 +130,7 @@ class ReceiveForm(forms.Form):
             "applicant_address": data["applicant_address"],
             "channel": data["channel"],
             "papers": data["papers"],
+            "resolving_unit": data.get("resolving_unit"),
         }
 
 

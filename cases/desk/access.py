@@ -103,6 +103,16 @@ def receiving_units(user, day=None):
     return desk_units(user).valid_on(day or timezone.localdate())
 
 
+def resolving_units(user, day=None):
+    """Units a desk may take a dossier in for (Decree 118/2025/NĐ-CP: regardless of the administrative boundary,
+    within the province): every unit of the provinces of the user's desks that exists on `day`."""
+    provinces = {unit.path.split("/")[1] for unit in desk_units(user) if unit.path}
+    condition = Q(pk__in=[])
+    for root in provinces:
+        condition |= Q(path__startswith=f"/{root}/")
+    return Unit.objects.filter(condition).valid_on(day or timezone.localdate())
+
+
 def upload_unit_ids(user):
     """Units a user may import dossiers for: their desks and the subtrees of their offices. None = every unit."""
     if is_admin(user):
@@ -165,15 +175,22 @@ def changeable_by(user):
         return Dossier.objects.none()
     if user.is_superuser:
         return Dossier.objects.all()
-    return Dossier.objects.filter(unit_id__in=_desk_unit_ids(user))
+    desks = _desk_unit_ids(user)
+    # The desk that took a dossier in for another unit keeps acting on it (papers, the result returned there).
+    return Dossier.objects.filter(Q(unit_id__in=desks) | Q(receiving_unit_id__in=desks))
 
 
 def readable_by(user):
-    """visible_to, and the dossiers another unit (liên thông) handed to the user's unit while it holds them."""
+    """visible_to, the dossiers another unit (liên thông) handed to the user's unit while it holds them, and those
+    the user's desk took in for another unit (Decree 118/2025/NĐ-CP)."""
     held_here = _worker_unit_ids(user)
     if not held_here or is_admin(user):
         return visible_to(user)
-    return Dossier.objects.filter(Q(unit_id__in=visible_unit_ids(user)) | Q(holding_unit_id__in=held_here))
+    return Dossier.objects.filter(
+        Q(unit_id__in=visible_unit_ids(user))
+        | Q(holding_unit_id__in=held_here)
+        | Q(receiving_unit_id__in=_desk_unit_ids(user))
+    )
 
 
 def _worker_unit_ids(user):
@@ -183,7 +200,9 @@ def _worker_unit_ids(user):
 def get_dossier_or_404(user, code, for_change=False):
     queryset = changeable_by(user) if for_change else readable_by(user)
     try:
-        return queryset.select_related("procedure__field", "unit", "handler", "received_by").get(code=code)
+        return queryset.select_related("procedure__field", "unit", "receiving_unit", "handler", "received_by").get(
+            code=code
+        )
     except Dossier.DoesNotExist:
         raise Http404("Không tìm thấy hồ sơ") from None
 

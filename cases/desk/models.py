@@ -29,7 +29,13 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
 
     code = models.CharField("mã hồ sơ", max_length=60, unique=True)
     procedure = models.ForeignKey(Procedure, verbose_name="thủ tục", on_delete=models.PROTECT, related_name="dossiers")
-    unit = models.ForeignKey(Unit, verbose_name="đơn vị tiếp nhận", on_delete=models.PROTECT, related_name="dossiers")
+    # The unit competent to resolve the dossier: every figure counts it there (DOMAIN.md, the 2025 regime).
+    unit = models.ForeignKey(Unit, verbose_name="đơn vị giải quyết", on_delete=models.PROTECT, related_name="dossiers")
+    # The desk that took the dossier in for another unit, regardless of the administrative boundary (Decree
+    # 118/2025/NĐ-CP); null when the unit received it itself. Counted apart as "tiếp nhận không phụ thuộc địa giới".
+    receiving_unit = models.ForeignKey(
+        Unit, verbose_name="nơi tiếp nhận hộ", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     applicant_name = models.CharField("người nộp", max_length=255)
     # The name folded (no diacritics, lower case), kept by the database on every write, whatever the path (the
     # desk, an import's COPY, the demo): the list's search compares fold(typed) to it through a trigram index.
@@ -114,6 +120,11 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
             models.Index(fields=["applicant_phone"], name="dossier_phone", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["holding_unit"], name="dossier_holding_unit", condition=Q(holding_unit__isnull=False)),
             models.Index(
+                fields=["receiving_unit", "received_at"],
+                name="dossier_received_for_other",
+                condition=Q(receiving_unit__isnull=False),
+            ),
+            models.Index(
                 fields=["unit", "due_at"],
                 name="dossier_open_due",
                 condition=Q(resolved_at__isnull=True, ended_at__isnull=True),
@@ -149,6 +160,11 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
 
     def __str__(self):
         return self.code
+
+    @property
+    def desk(self):
+        """The desk the applicant deals with: where the dossier was taken in (Mẫu 01, 02, 03 are its papers)."""
+        return self.receiving_unit if self.receiving_unit_id else self.unit
 
     @property
     def is_open(self):

@@ -107,12 +107,13 @@ class DossierProcess:
 
     # --- what the dossier's own steps do to its process (called from cases.desk.steps) -----------------
     def _open_first_step(self, by, work_calendar):
-        """At receipt the desk holds the first step, taken up as it receives."""
+        """At receipt the desk holds the first step, taken up as it receives (the desk that took it in for another
+        unit, when it did: it hands the dossier over to that unit)."""
         planned = self.process_plan(work_calendar)[0]
         step = self._steps().create(
             number=planned.number, name=planned.name, performer=planned.performer,
-            unit_id=planned.unit_id_for(self.unit_id), holder=by, handed_at=self.received_at, handed_by=by,
-            taken_at=self.received_at, seconds=planned.seconds,
+            unit_id=self.receiving_unit_id or planned.unit_id_for(self.unit_id), holder=by,
+            handed_at=self.received_at, handed_by=by, taken_at=self.received_at, seconds=planned.seconds,
             due_at=work_calendar.add_working_time(self.received_at, planned.seconds),
         )  # fmt: skip
         self._hold(step)

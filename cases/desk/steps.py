@@ -111,9 +111,10 @@ class DossierSteps:
     @classmethod
     def receive(
         cls, *, unit, procedure, applicant_name, by=None, received_at=None, code="", work_calendar=None, due_at=None,
-        **details,
+        resolving_unit=None, **details,
     ):  # fmt: skip
-        """Tiếp nhận: compute the due time (or keep one typed in, as an import's ngày hẹn trả), save, record.
+        """Tiếp nhận at the desk of `unit`: compute the due time (or keep one typed in, as an import's ngày hẹn trả),
+        save, record. `resolving_unit`: another unit of the province that resolves it (Decree 118/2025/NĐ-CP).
 
         A code given by hand follows the rules of cases.desk.codes; without one, the unit's next number of the day
         is given, and that never fails for want of a free number."""
@@ -121,9 +122,14 @@ class DossierSteps:
         received_at = received_at or now
         if received_at > now + FUTURE_TOLERANCE:
             raise ActionRefused(f"Ngày tiếp nhận {_fmt(received_at)} ở tương lai.")
-        refusal = receipt_refusal(unit, procedure, timezone.localtime(received_at).date())
-        if refusal:
-            raise ActionRefused(refusal)
+        desk, resolving_unit = unit, resolving_unit or unit
+        for checked in {desk, resolving_unit}:
+            refusal = receipt_refusal(checked, procedure, timezone.localtime(received_at).date())
+            if refusal:
+                raise ActionRefused(refusal)
+        if resolving_unit != desk:
+            # Received regardless of the administrative boundary: the desk numbers it, the other unit resolves it.
+            details["receiving_unit"] = desk
         if code:
             refusal = codes.refusal(code, unit)
             if refusal:
@@ -140,13 +146,13 @@ class DossierSteps:
         try:
             with transaction.atomic():
                 dossier = cls(
-                    code=code or cls.next_code(unit, day),
-                    unit=unit, procedure=procedure, applicant_name=applicant_name, received_at=received_at,
+                    code=code or cls.next_code(desk, day),
+                    unit=resolving_unit, procedure=procedure, applicant_name=applicant_name, received_at=received_at,
                     processing_days=procedure.processing_days, due_at=due_at, received_by=by, **details,
                 )  # fmt: skip
                 dossier.save()
                 if code:
-                    codes.claim_codes([(unit.pk, unit.code, code)])
+                    codes.claim_codes([(desk.pk, desk.code, code)])
                 dossier._record(
                     EventKind.RECEIVED, by, received_at, after=dossier._snapshot(EventKind.RECEIVED), warning=warning
                 )

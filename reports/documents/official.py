@@ -12,7 +12,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level, UnitKind
-from cases.core import safe
+from cases.core import formats, safe
+from reports.figures.counters import received_for_other_units
 from reports.figures.tally import tally
 
 FORM_CODE = "Biểu số II.06a/VPCP/KSTT"
@@ -186,6 +187,25 @@ def _total_row(sheet, first, last):
         _sum_row(sheet, TOTAL_ROW, "", "Tổng số", lambda letter: f"SUM({letter}{first}:{letter}{last})")
 
 
+def _received_for_others(sheet, row, result):
+    """Dossiers a desk took in for another unit (Decree 118/2025/NĐ-CP): the rows above count them at the unit
+    that resolves them; the receiving desks' counts are listed apart, below the table. Returns the next row."""
+    counts = received_for_other_units(result.period, [row.unit.pk for row in result.units])
+    rows = [(unit_row.unit, counts[unit_row.unit.pk]) for unit_row in result.units if counts.get(unit_row.unit.pk)]
+    if not rows:
+        return row
+    row += 1
+    heading = (
+        "Hồ sơ tiếp nhận không phụ thuộc địa giới hành chính (đã tính vào số liệu của cơ quan giải quyết,"
+        " không cộng vào cột (3) của nơi tiếp nhận):"
+    )
+    _merge(sheet, row, 1, LAST_COLUMN, heading, _font(italic=True, size=10), LEFT)
+    for unit, count in rows:
+        row += 1
+        _merge(sheet, row, 1, LAST_COLUMN, f"- {unit.label}: {formats.count(count)} hồ sơ", _font(size=10), LEFT)
+    return row + 1
+
+
 def _signatures(sheet, row):
     row += 1
     note = "Ghi chú: (3) = (4) + (5) + (6); (7) = (8) + (9) + (10); (11) = (12) + (13)."
@@ -265,7 +285,8 @@ def _by_unit(book, result, receiving):
                 _figure_row(sheet, head + index, index, unit_row.unit.label, unit_row.counters)
             row = last + 1
         _sum_row(sheet, TOTAL_ROW, "", "Tổng số", lambda letter: "+".join(f"{letter}{r}" for r in subtotal_rows))
-    _signatures(sheet, max(row - 1, TOTAL_ROW) + 1)
+    row = _received_for_others(sheet, max(row - 1, TOTAL_ROW) + 1, result)
+    _signatures(sheet, row)
     _page_setup(sheet)
     return sheet
 

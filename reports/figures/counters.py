@@ -206,3 +206,17 @@ def compose(segments):
         counters.received_total = counters.received_in_period + counters.carried_over
         result[key] = counters
     return result
+
+
+def received_for_other_units(period, unit_ids):
+    """{receiving desk id: count} of the dossiers the desks among `unit_ids` took in during `period` for another
+    unit (Decree 118/2025/NĐ-CP, "tiếp nhận không phụ thuộc địa giới"). Every counter above counts them at the unit
+    that resolves them; this is the receiving desk's own count, kept apart (DOMAIN.md). A few rows a period: live."""
+    rows = (
+        Dossier.objects.filter(
+            receiving_unit_id__in=unit_ids, received_at__gte=period.start_at, received_at__lt=period.end_at
+        )
+        .values("receiving_unit_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["receiving_unit_id"]: row["count"] for row in rows}
