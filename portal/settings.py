@@ -29,6 +29,15 @@ if not SECRET_KEY:
             "(SECRET_KEY is not set; set it, or PORTAL_DEV=1 for development.)"
         )
     SECRET_KEY = "dev-only-insecure-key"
+# The look-up key printed on receipts is derived from the dossier code with this secret (cases.desk.lookup): set it
+# apart from SECRET_KEY so that rotating the session key does not change the keys applicants hold on paper.
+LOOKUP_KEY_SECRET = env_str("LOOKUP_KEY_SECRET") or SECRET_KEY
+# The portal's public address (the receipt's QR code opens <address>/tra-cuu/<code>/); blank: the address the
+# receipt was printed from.
+PUBLIC_URL = env_str("PUBLIC_URL").rstrip("/")
+# Attempts at the public look-up: per visitor address in 10 minutes, and wrong answers per dossier code in an hour.
+LOOKUP_ATTEMPTS_PER_ADDRESS = env_int("LOOKUP_ATTEMPTS_PER_ADDRESS", 20)
+LOOKUP_FAILURES_PER_CODE = env_int("LOOKUP_FAILURES_PER_CODE", 10)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PORT = env_int("PORT", 8000)

@@ -5,6 +5,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from cases.views import lookup
+
 from . import views
 
 admin.site.site_header = "Quản trị Cổng Một cửa"
@@ -27,5 +29,8 @@ urlpatterns = [
     path("suc-khoe/", views.health, name="health"),
     path("quan-tri/", admin.site.urls),
     path("bao-cao/", include("reports.urls")),
+    # The citizen's look-up: public, no login (cases/views/lookup.py).
+    path("tra-cuu/", lookup.lookup_page, name="lookup"),
+    path("tra-cuu/<str:code>/", lookup.lookup_page, name="lookup_code"),
     path("", include("cases.urls")),
 ]

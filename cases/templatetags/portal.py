@@ -32,8 +32,10 @@ register.filter("display_name", formats.display_name)
 
 @register.filter
 def qr_svg(text):
-    """The QR code of a dossier code as inline SVG (no image file, prints sharp)."""
-    svg = segno.make(str(text), error="m", micro=False).svg_inline(scale=4, border=2, title=str(text))
+    """A QR code as inline SVG (no image file, prints sharp), sized by the page's CSS through its viewBox (fixed
+    width and height attributes cropped it inside the receipt's 26 mm box), with the 4-module quiet zone readers
+    expect."""
+    svg = segno.make(str(text), error="m", micro=False).svg_inline(border=4, omitsize=True, title=str(text))
     # segno writes the markup itself; the dossier code goes only into the escaped <title>.
     return mark_safe(svg)
 

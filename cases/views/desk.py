@@ -8,6 +8,7 @@ import io
 import tempfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
@@ -23,7 +24,7 @@ from cases.catalogue.search import search_procedures
 from cases.catalogue.units import letter_place
 from cases.core import pager, safe
 from cases.core.formats import long_datetime
-from cases.desk import access, outcome, timeline
+from cases.desk import access, lookup, outcome, timeline
 from cases.desk.models import Dossier
 from cases.desk.states import ALLOWED, EventKind, PauseKind
 from cases.desk.steps import ActionRefused
@@ -155,9 +156,19 @@ def receipt(request, code):
     """Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
     dossier = access.get_dossier_or_404(request.user, code)
     papers = [line for line in dossier.papers.splitlines() if line.strip()]
-    return render(
-        request, "cases/receipt.html", {"dossier": dossier, "papers": papers, "place": letter_place(dossier.unit)}
-    )
+    context = {
+        "dossier": dossier,
+        "papers": papers,
+        "place": letter_place(dossier.desk),
+        "lookup_key": lookup.lookup_key(dossier.code),
+        "lookup_url": public_url(request, reverse("lookup_code", kwargs={"code": dossier.code})),
+    }
+    return render(request, "cases/receipt.html", context)
+
+
+def public_url(request, path):
+    """An address the applicant can open from home: PUBLIC_URL when set, else the one the page was served from."""
+    return f"{settings.PUBLIC_URL}{path}" if settings.PUBLIC_URL else request.build_absolute_uri(path)
 
 
 def form_02(request, code):

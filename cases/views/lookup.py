@@ -1,0 +1,71 @@
+"""Tra cứu hồ sơ: the public look-up page, for applicants at home, on a phone or at a kiosk. No login, no
+JavaScript needed; the code and the phone's last four digits (or the receipt's key) show the dossier's progress
+and nothing personal (cases.desk.lookup). Attempts are throttled per address and per code (429)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from cases.core import throttle
+from cases.desk import lookup
+from portal.security import client_ip
+
+ADDRESS_WINDOW, CODE_WINDOW = 10 * 60, 60 * 60
+NOT_FOUND = (
+    "Không tìm thấy hồ sơ với mã hồ sơ và số kiểm tra đã nhập. Kiểm tra lại mã trên giấy tiếp nhận và 4 số cuối"
+    " điện thoại (hoặc mã tra cứu in trên giấy tiếp nhận)."
+)
+TOO_MANY = (
+    "Ông/Bà đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau {minutes} phút, hoặc liên hệ Bộ"
+    " phận Tiếp nhận và Trả kết quả nơi nộp hồ sơ."
+)
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(label="Mã hồ sơ", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    answer = forms.CharField(
+        label="4 số cuối điện thoại hoặc mã tra cứu",
+        max_length=12,
+        help_text=(
+            "Số điện thoại đã ghi khi nộp hồ sơ; nếu không ghi số điện thoại, nhập mã tra cứu in trên giấy tiếp nhận."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup_page(request, code=""):
+    form = LookupForm(request.POST or None, initial={"code": code})
+    context = {"form": form, "code": code}
+    if request.method != "POST":
+        return render(request, "lookup/lookup.html", context)
+    address = client_ip(request) or "?"
+    if throttle.exceeded("lookup-address", address, settings.LOOKUP_ATTEMPTS_PER_ADDRESS):
+        return _too_many(request, context, ADDRESS_WINDOW)
+    throttle.count("lookup-address", address, ADDRESS_WINDOW)
+    if not form.is_valid():
+        return render(request, "lookup/lookup.html", context, status=400)
+    typed_code = form.cleaned_data["code"].strip().upper()
+    if throttle.exceeded("lookup-code", typed_code, settings.LOOKUP_FAILURES_PER_CODE):
+        return _too_many(request, context, CODE_WINDOW)
+    dossier = lookup.find(typed_code, form.cleaned_data["answer"])
+    if dossier is None:
+        throttle.count("lookup-code", typed_code, CODE_WINDOW)
+        # A fresh form: the answer typed is not echoed back (a kiosk's next user would see it).
+        context.update(form=LookupForm(initial={"code": typed_code}), not_found=NOT_FOUND)
+        return render(request, "lookup/lookup.html", context, status=404)
+    step = dossier.open_step()
+    context.update(dossier=dossier, status=lookup.status_of(dossier), step=step)
+    return render(request, "lookup/dossier.html", context)
+
+
+def _too_many(request, context, window):
+    context["not_found"] = TOO_MANY.format(minutes=window // 60)
+    response = render(request, "lookup/lookup.html", context, status=429)
+    response["Retry-After"] = str(window)
+    return response
