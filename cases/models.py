@@ -25,6 +25,7 @@ from cases.desk.models import (  # noqa: F401
     DossierEvent,
     DossierStep,
     Membership,
+    Rating,
 )
 from cases.desk.states import (  # noqa: F401
     CLOCK_STOPPED_STATES,

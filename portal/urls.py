@@ -31,6 +31,7 @@ urlpatterns = [
     path("bao-cao/", include("reports.urls")),
     # The citizen's look-up: public, no login (cases/views/lookup.py).
     path("tra-cuu/", lookup.lookup_page, name="lookup"),
+    path("tra-cuu/danh-gia/", lookup.lookup_rate, name="lookup_rate"),
     path("tra-cuu/<str:code>/", lookup.lookup_page, name="lookup_code"),
     path("", include("cases.urls")),
 ]

@@ -16,7 +16,18 @@ from cases.core.history import kept_history
 from cases.core.text import Fold
 
 from .process import DossierProcess
-from .states import CLOCK_STOPPED_STATES, OPEN_STATES, Channel, EventKind, PauseKind, Role, State, StepEnd
+from .states import (
+    CLOCK_STOPPED_STATES,
+    OPEN_STATES,
+    Channel,
+    EventKind,
+    PauseKind,
+    RatingSource,
+    Role,
+    Satisfaction,
+    State,
+    StepEnd,
+)
 from .steps import DossierSteps
 
 
@@ -364,6 +375,30 @@ register(
     verbose_name="lịch sử tài khoản",
     verbose_name_plural="lịch sử tài khoản",
 )
+
+
+class Rating(models.Model):
+    """Đánh giá mức độ hài lòng: once per dossier, after its result was returned; given by the applicant on the
+    look-up page, or recorded by the desk from a paper form or a kiosk (cases.desk.steps.rate)."""
+
+    dossier = models.OneToOneField(Dossier, verbose_name="hồ sơ", on_delete=models.PROTECT, related_name="rating")
+    level = models.CharField("mức độ hài lòng", max_length=16, choices=Satisfaction.choices)
+    comment = models.TextField("ý kiến", blank=True)
+    source = models.CharField("nguồn", max_length=8, choices=RatingSource.choices)
+    rated_at = models.DateTimeField("đánh giá lúc", default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="người ghi", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "đánh giá mức độ hài lòng"
+        verbose_name_plural = "đánh giá mức độ hài lòng"
+        ordering = ["-rated_at"]
+        indexes = [models.Index(fields=["rated_at"], name="rating_rated_at")]
+
+    def __str__(self):
+        return f"{self.dossier_id}: {self.get_level_display()}"
 
 
 class DossierCounter(models.Model):

@@ -52,6 +52,7 @@ class EventKind(models.TextChoices):
     HANDED_OVER = "handed_over", "Chuyển xử lý"
     TAKEN_UP = "taken_up", "Nhận xử lý"
     SENT_BACK = "sent_back", "Trả lại bước trước"
+    RATED = "rated", "Đánh giá mức độ hài lòng"
 
 
 class Role(models.TextChoices):
@@ -62,6 +63,24 @@ class Role(models.TextChoices):
     OFFICE = "office", "Văn phòng HĐND&UBND"
     HOME_AFFAIRS = "home_affairs", "Phòng/Sở Nội vụ"
     ADMIN = "admin", "Quản trị hệ thống"
+
+
+class Satisfaction(models.TextChoices):
+    """The applicant's rating of the service (DOMAIN.md, "The citizen's side")."""
+
+    VERY_SATISFIED = "rat_hai_long", "Rất hài lòng"
+    SATISFIED = "hai_long", "Hài lòng"
+    NOT_SATISFIED = "khong_hai_long", "Không hài lòng"
+
+
+# Ratings counted as satisfied in the satisfaction rate.
+SATISFIED_LEVELS = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED)
+
+
+class RatingSource(models.TextChoices):
+    LOOKUP = "tra_cuu", "Trên trang tra cứu"
+    PAPER = "phieu", "Phiếu giấy"
+    KIOSK = "kiosk", "Máy đánh giá tại quầy"
 
 
 class StepEnd(models.TextChoices):
@@ -107,6 +126,8 @@ ALLOWED = {
     "hand_over": (*OPEN_STATES, State.RESOLVED),
     "take_up": (*OPEN_STATES, State.RESOLVED),
     "send_back": (*OPEN_STATES, State.RESOLVED),
+    # Once the result is in the applicant's hands.
+    "rate": (State.RETURNED,),
 }
 
 

@@ -20,7 +20,18 @@ from cases.core import queue
 
 from . import codes
 from .outcome import LATE, outcome_of
-from .states import ALLOWED, EVENT_FIELDS, OPEN_STATES, STOP_STATE, EventKind, PauseKind, State, snapshot, stamp
+from .states import (
+    ALLOWED,
+    EVENT_FIELDS,
+    OPEN_STATES,
+    STOP_STATE,
+    EventKind,
+    PauseKind,
+    Satisfaction,
+    State,
+    snapshot,
+    stamp,
+)
 
 # The step that restarts the clock after each kind of stop.
 STEP_RESUMING = {PauseKind.SUPPLEMENT: "receive_supplement", PauseKind.PAUSE: "resume"}
@@ -306,6 +317,27 @@ class DossierSteps:
             reason=apology.reason, warning=apology_warning(at, self.due_at),
         )  # fmt: skip
         return apology
+
+    @_step
+    def rate(self, *, level, source, comment="", by=None, at=None):
+        """Đánh giá mức độ hài lòng: once per dossier, once its result was returned."""
+        Rating = self._meta.get_field("rating").related_model  # noqa: N806 - reverse relation: no import upward
+        self._require_state("rate", "đánh giá (chỉ đánh giá sau khi đã trả kết quả)")
+        if level not in Satisfaction.values:
+            raise ActionRefused("Cần chọn mức độ hài lòng.")
+        existing = Rating.objects.filter(dossier=self).first()
+        if existing is not None:
+            raise ActionRefused(
+                f"Hồ sơ đã được đánh giá «{existing.get_level_display()}» lúc {_fmt(existing.rated_at)}; mỗi hồ sơ"
+                " chỉ đánh giá một lần."
+            )
+        at = self._check_time(at, self.returned_at, "ngày trả kết quả")
+        rating = Rating.objects.create(
+            dossier=self, level=level, comment=(comment or "").strip()[:2000], source=source, rated_at=at,
+            recorded_by=by,
+        )  # fmt: skip
+        self._record(EventKind.RATED, by, at, after={"level": level, "source": source}, reason=rating.comment)
+        return rating
 
     # --- helpers ----------------------------------------------------------------------------------
     def _stop_clock(self, pause_kind, event_kind, by, at, reason, missing_papers):

@@ -7,10 +7,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.core import throttle
 from cases.desk import lookup
+from cases.desk.models import Rating
+from cases.desk.states import ALLOWED, RatingSource, Satisfaction
+from cases.desk.steps import ActionRefused
 from portal.security import client_ip
 
 ADDRESS_WINDOW, CODE_WINDOW = 10 * 60, 60 * 60
@@ -59,8 +62,51 @@ def lookup_page(request, code=""):
         # A fresh form: the answer typed is not echoed back (a kiosk's next user would see it).
         context.update(form=LookupForm(initial={"code": typed_code}), not_found=NOT_FOUND)
         return render(request, "lookup/lookup.html", context, status=404)
-    step = dossier.open_step()
-    context.update(dossier=dossier, status=lookup.status_of(dossier), step=step)
+    return _dossier_page(request, dossier, form.cleaned_data["answer"])
+
+
+class RatingForm(forms.Form):
+    code = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    answer = forms.CharField(max_length=12, widget=forms.HiddenInput)
+    level = forms.ChoiceField(label="Mức độ hài lòng", choices=Satisfaction.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="Ý kiến (không bắt buộc)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@login_not_required
+@never_cache
+@require_POST
+def lookup_rate(request):
+    """The applicant rates the service once the result was returned; the code and answer prove it is theirs."""
+    form = RatingForm(request.POST)
+    address = client_ip(request) or "?"
+    if throttle.exceeded("lookup-address", address, settings.LOOKUP_ATTEMPTS_PER_ADDRESS):
+        return _too_many(request, {"form": LookupForm(), "code": ""}, ADDRESS_WINDOW)
+    throttle.count("lookup-address", address, ADDRESS_WINDOW)
+    dossier = lookup.find(request.POST.get("code", ""), request.POST.get("answer", "")) if form.is_valid() else None
+    if dossier is None:
+        context = {"form": LookupForm(), "code": "", "not_found": NOT_FOUND}
+        return render(request, "lookup/lookup.html", context, status=404)
+    try:
+        dossier.rate(level=form.cleaned_data["level"], comment=form.cleaned_data["comment"], source=RatingSource.LOOKUP)
+    except ActionRefused as refused:
+        return _dossier_page(request, dossier, form.cleaned_data["answer"], refused=refused.messages[0])
+    return _dossier_page(request, dossier, form.cleaned_data["answer"], thanked=True)
+
+
+def _dossier_page(request, dossier, answer, refused="", thanked=False):
+    rating = Rating.objects.filter(dossier=dossier).first()
+    may_rate = rating is None and dossier.state in ALLOWED["rate"]
+    context = {
+        "dossier": dossier,
+        "status": lookup.status_of(dossier),
+        "step": dossier.open_step(),
+        "rating": rating,
+        "rating_form": RatingForm(initial={"code": dossier.code, "answer": answer}) if may_rate else None,
+        "refused": refused,
+        "thanked": thanked,
+    }
     return render(request, "lookup/dossier.html", context)
 
 

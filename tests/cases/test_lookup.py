@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from cases.desk.lookup import lookup_key
-from cases.models import Dossier
+from cases.models import Dossier, Rating
 from tests.conftest import PASSWORD, vn
 
 RECEIVED = vn(2024, 3, 4, 9, 0)
@@ -93,3 +93,23 @@ def test_enumerating_codes_from_one_address_is_stopped(client, dossier, settings
     settings.LOOKUP_ATTEMPTS_PER_ADDRESS = 20
     statuses = [look_up(client, f"DBD-PH-240304-{n:04d}", "5678").status_code for n in range(2, 30)]
     assert statuses.count(429) == 8 and 200 not in statuses
+
+
+def test_the_applicant_rates_the_service_once_after_the_result_is_returned(client, dossier, cast):
+    form = {"code": dossier.code, "answer": "5678", "level": "khong_hai_long", "comment": "Chờ lâu"}
+    assert "Gửi đánh giá" not in look_up(client, dossier.code, "5678").content.decode()  # not before the result
+    early = client.post(reverse("lookup_rate"), form)
+    assert "chỉ đánh giá sau khi đã trả kết quả" in early.content.decode()
+    with time_machine.travel(vn(2024, 3, 8, 9, 0), tick=False):
+        dossier.resolve(by=cast["desk_pu_hong"])
+        dossier.return_result(by=cast["desk_pu_hong"])
+    assert "Gửi đánh giá" in look_up(client, dossier.code, "5678").content.decode()
+    forged = client.post(reverse("lookup_rate"), {**form, "answer": "0000"})
+    assert forged.status_code == 404 and not Rating.objects.exists()
+    thanked = client.post(reverse("lookup_rate"), form).content.decode()
+    assert "Cảm ơn Ông/Bà đã đánh giá" in thanked and "Không hài lòng" in thanked
+    again = client.post(reverse("lookup_rate"), {**form, "level": "rat_hai_long"}).content.decode()
+    assert "chỉ đánh giá một lần" in again
+    rating = Rating.objects.get()
+    assert (rating.level, rating.comment, rating.source) == ("khong_hai_long", "Chờ lâu", "tra_cuu")
+    assert dossier.events.filter(kind="rated").count() == 1
