@@ -75,10 +75,10 @@ _usable: dict[str, bool] = {}  # the last state logged, to log changes only
 _lock = threading.Lock()
 
 
-def reading(alias, fresh=False):
+def reading(alias):
     """The replica's lag, asked at most every REPLICA_CHECK_SECONDS (and as often as that while it is down)."""
     known = _readings.get(alias)
-    if fresh or known is None or time.monotonic() - known.at >= settings.REPLICA_CHECK_SECONDS:
+    if known is None or time.monotonic() - known.at >= settings.REPLICA_CHECK_SECONDS:
         known = _readings[alias] = _probe(alias)
         _log_change(alias, known)
     return known
