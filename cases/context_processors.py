@@ -1,9 +1,11 @@
-"""What every page's header needs: the targets, the menu, and the badge of what needs doing now (lazy)."""
+"""What every page's header needs: the targets, the menu, the badge of what needs doing now (lazy), and whether the
+page's figures come from a read replica."""
 
 from functools import cached_property
 
 from django.conf import settings
 
+from cases.core import routing
 from cases.desk import access, outcome
 from cases.views.desk import deadline_links
 
@@ -14,6 +16,7 @@ def portal(request):
         "TARGET_ONLINE_RATE": settings.TARGET_ONLINE_RATE,
         "desk_badge": DeskBadge(request),
         "menu": Menu(request),
+        "replica_note": ReplicaNote(),
     }
 
 
@@ -50,7 +53,7 @@ class DeskBadge:
         if user is None or not user.is_authenticated:
             return None
         counted = getattr(self.request, "deadline_counts", None)  # the Today page counted them already
-        counts = counted[1] if counted else outcome.deadline_counts(access.watched_dossiers(user), self.horizons)
+        counts = counted[1] if counted else _deadline_counts(user, self.horizons)
         return {"overdue": counts[outcome.OVERDUE], "due_today": counts[outcome.DUE_TODAY],
                 "due_tomorrow": counts[outcome.DUE_SOON]}  # fmt: skip
 
@@ -59,3 +62,19 @@ class DeskBadge:
         links = deadline_links(self.horizons)
         return {"overdue": links[outcome.OVERDUE], "due_today": links[outcome.DUE_TODAY],
                 "due_tomorrow": links[outcome.DUE_SOON]}  # fmt: skip
+
+
+@routing.reads_from_replica
+def _deadline_counts(user, horizons):
+    return outcome.deadline_counts(access.watched_dossiers(user), horizons)
+
+
+class ReplicaNote:
+    """'Số liệu từ bản sao, trễ 2 giây.' on a page whose figures were read from a replica; empty otherwise. Asked when
+    the template shows it, inside the view that read them."""
+
+    def __str__(self):
+        return routing.note()
+
+    def __bool__(self):
+        return bool(routing.note())

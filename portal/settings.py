@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A NUL byte in a URL or a form: 400 before anything reads it (portal/middleware.py).
     "portal.middleware.RefuseNulBytes",
+    # After a user's POST, their pages read the primary until a replica has replayed it (cases/core/routing.py).
+    "cases.core.routing.ReadYourWrites",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,6 +115,33 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Read replicas (README "Bản sao chỉ đọc"; cases/core/routing.py) ---------------------------------------------
+# One alias per URL ("replica1", …). The reports, the lists, Hôm nay and the downloads read a replica that answers
+# within REPLICA_CONNECT_TIMEOUT seconds (libpq's minimum is 2) and lags at most REPLICA_MAX_LAG_SECONDS; its lag is
+# asked at most every REPLICA_CHECK_SECONDS. Everything that writes, and what reads its own write, uses the primary.
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 30.0)
+REPLICA_CHECK_SECONDS = env_float("REPLICA_CHECK_SECONDS", 5.0)
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URL"), start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    if not _replica["ENGINE"].endswith("postgresql") or not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL: replicas are PostgreSQL standbys of a PostgreSQL primary")
+    _replica["OPTIONS"] = {
+        **DATABASES["default"]["OPTIONS"],
+        "connect_timeout": REPLICA_CONNECT_TIMEOUT,
+        **_replica.get("OPTIONS", {}),  # the URL's own (sslmode=…) win
+    }
+    # Tests run on the default database: the alias points at its test database and is never created or flushed.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+if "pytest" in sys.modules:
+    # The suite's tests run inside a transaction of the default connection, which a replica's connection cannot see;
+    # tests/replica reads a real streaming replica on purpose.
+    DATABASE_REPLICAS = []
+DATABASE_ROUTERS = ["cases.core.routing.ReplicaRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

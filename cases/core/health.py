@@ -1,8 +1,9 @@
 """Is the portal well? The database, the cache, the job queue's broker and a worker, each checked in a short time.
 
 The portal works without its cache, and desk work is saved without the broker or a worker (their jobs wait): only the
-database decides whether the portal is up (`report()["status"]`). Nothing here names a host, a password or an
-exception's text: a monitor learns what is wrong, not how the portal is wired.
+database decides whether the portal is up (`report()["status"]`); a read replica that is down or behind degrades it
+(its pages read the primary meanwhile). Nothing here names a host, a password or an exception's text: a monitor
+learns what is wrong, not how the portal is wired.
 """
 
 import logging
@@ -12,6 +13,8 @@ from celery import current_app
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
+
+from . import routing
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +73,27 @@ def check_worker(now=None):
     return {"ok": True, "last_seen_seconds": age}
 
 
+def check_replicas():
+    """Each read replica's lag (routing.reading, asked at most every REPLICA_CHECK_SECONDS)."""
+    lags, behind = {}, []
+    for alias in routing.replicas():
+        known = routing.reading(alias)
+        lags[alias] = None if known.lag is None else round(known.lag, 1)
+        if not known.usable:
+            behind.append(alias)
+    if behind:
+        detail = f"bản sao {', '.join(behind)} không trả lời hoặc trễ quá; các trang đó đọc từ máy chủ chính"
+        return {"ok": False, "lag_seconds": lags, "detail": detail}
+    return {"ok": True, "lag_seconds": lags}
+
+
 def report(now=None):
     """{"status": ok|degraded|down, "checks": {name: {"ok": bool, ...}}, "seconds": how long it took}."""
     started = time.monotonic()
     checks = {"database": check_database(), "cache": check_cache(), "broker": check_broker()}
     checks["worker"] = check_worker(now)
+    if routing.replicas():
+        checks["replicas"] = check_replicas()
     if not checks["database"]["ok"]:
         status = DOWN
     elif all(check["ok"] for check in checks.values()):

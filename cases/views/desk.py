@@ -24,6 +24,7 @@ from cases.catalogue.search import search_procedures
 from cases.catalogue.units import letter_place
 from cases.core import pager, safe
 from cases.core.formats import long_datetime
+from cases.core.routing import reads_from_replica
 from cases.desk import access, lookup, outcome, timeline
 from cases.desk.models import Dossier
 from cases.desk.states import ALLOWED, EventKind, PauseKind
@@ -54,6 +55,7 @@ def deadline_links(h):
     return {bucket: f"{base}?{urlencode({'han': bucket, 'sort': 'due_at'})}" for bucket in outcome.DEADLINE_LABELS}
 
 
+@reads_from_replica
 def today(request):
     """Open dossiers that need attention now: overdue, due today, due by the end of the next working day."""
     h = outcome.horizons()
@@ -203,6 +205,7 @@ def _filtered_dossiers(request):
     return filterset, queryset
 
 
+@reads_from_replica
 def dossier_list(request):
     filterset, queryset = _filtered_dossiers(request)
     if not queryset.query.order_by:
@@ -225,6 +228,7 @@ def dossier_list(request):
 
 
 @require_GET
+@reads_from_replica
 def dossier_export(request, fmt):
     """The list as filtered on screen, in the exchange format's columns: CSV streamed, XLSX through a temp file."""
     if fmt not in ("csv", "xlsx"):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from cases.catalogue.models import Level
+from cases.core.routing import reads_from_replica
 from cases.desk import access
 from cases.followup.apologies import apology_counts
 from reports.documents import docx, xlsx
@@ -56,6 +57,7 @@ def _apology_rows(result, apologies):
     return rows
 
 
+@reads_from_replica
 def dashboard(request):
     result, visible, picked = _scoped_tally(request)
     period = result.period
@@ -108,6 +110,7 @@ def dashboard(request):
     )
 
 
+@reads_from_replica
 def download(request, fmt):
     result, _, _ = _scoped_tally(request)
     scope_code = result.scope.code if result.scope else "toan-he-thong"
@@ -126,6 +129,7 @@ def download(request, fmt):
     return response
 
 
+@reads_from_replica
 def weekly(request):
     """Seed 002's Friday report: the week just ended and the year to date, side by side."""
     scope, _ = _scope(request)
@@ -153,6 +157,7 @@ def weekly(request):
     )
 
 
+@reads_from_replica
 def trend_json(request):
     """The chart's data on its own, for other tools."""
     result, _, _ = _scoped_tally(request)

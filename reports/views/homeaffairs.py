@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cases.core import jobs
 from cases.core.models import Job, JobKind, JobState
+from cases.core.routing import reads_from_replica
 from cases.desk import access
 from cases.followup import appraisal, homeaffairs
 from reports.figures import periods
@@ -36,6 +37,7 @@ def _check_role(user):
         raise PermissionDenied("Trang này dành cho Phòng/Sở Nội vụ, Văn phòng và quản trị hệ thống.")
 
 
+@reads_from_replica
 def index(request):
     params = request.POST if request.method == "POST" else request.GET
     scope, visible = _scope(request.user, params.get("don_vi"))
