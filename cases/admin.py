@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.catalogue.calendar import deactivate_calendar_day
-from cases.catalogue.models import Field, Holiday, Procedure, Unit, WorkdayOverride
+from cases.catalogue.models import Field, Holiday, Procedure, RequiredPaper, Unit, WorkdayOverride
 from cases.core.formats import day, day_time, number
 from cases.core.text import fold
 from cases.desk import outcome, timeline
@@ -157,8 +157,21 @@ class FieldAdmin(ActiveActions, KeptAdmin):
         return field.procedures.count()
 
 
+class RequiredPaperInline(admin.TabularInline):
+    model = RequiredPaper
+    extra = 1
+    fields = ("number", "name", "active")
+    verbose_name = "giấy tờ"
+    verbose_name_plural = "Thành phần hồ sơ (đánh dấu khi tiếp nhận)"
+
+    def has_delete_permission(self, request, obj=None):
+        # A paper no longer required is unticked (Đang yêu cầu), not deleted: its history stays.
+        return False
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(ActiveActions, KeptAdmin):
+    inlines = [RequiredPaperInline]
     list_display = ("code", "name", "field", "processing_days", "online_level", "level", "active")
     list_filter = ("field", "online_level", "level", "active", "added_by_hand")
     search_fields = ("code", "name")

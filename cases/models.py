@@ -11,6 +11,7 @@ from cases.catalogue.models import (  # noqa: F401
     Procedure,
     Process,
     ProcessStep,
+    RequiredPaper,
     Unit,
     UnitKind,
     UnitQuerySet,

@@ -176,6 +176,28 @@ class Procedure(models.Model):
         super().save(*args, **kwargs)
 
 
+class RequiredPaper(models.Model):
+    """Thành phần hồ sơ: a paper the procedure requires, in the order the desk checks them at receipt."""
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name="thủ tục", on_delete=models.PROTECT, related_name="required_papers"
+    )
+    number = models.PositiveSmallIntegerField("thứ tự")
+    name = models.CharField("tên giấy tờ", max_length=500)
+    active = models.BooleanField("đang yêu cầu", default=True)
+
+    history = kept_history("thành phần hồ sơ")
+
+    class Meta:
+        verbose_name = "thành phần hồ sơ"
+        verbose_name_plural = "thành phần hồ sơ"
+        ordering = ["procedure", "number"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"], name="required_paper_number")]
+
+    def __str__(self):
+        return self.name
+
+
 class CalendarSource(models.TextChoices):
     PACKAGE = "package", "Theo lịch nhà nước (gói holidays)"
     ADMIN = "admin", "Quản trị viên bổ sung"

@@ -149,6 +149,8 @@ def due_preview(request):
             "due_at": local_due.isoformat(),
             "due_at_text": f"{local_due:%H:%M %d/%m/%Y}",
             "due_at_long": long_datetime(local_due),
+            # The papers the procedure requires, for the desk to tick at receipt.
+            "papers": list(procedure.required_papers.filter(active=True).values_list("name", flat=True)),
         }
     )
 

@@ -26,6 +26,7 @@
     var days = box.querySelector("[data-due-days]");
     return function update() {
       if (!select.value) {
+        showPapers([]);
         value.textContent = "Chọn thủ tục để xem ngày hẹn trả.";
         days.textContent = "";
         return;
@@ -35,6 +36,7 @@
       })
         .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
         .then(function (data) {
+          showPapers(data.papers || []);
           value.textContent = data.due_at_long;
           days.textContent = data.processing_days === 0
             ? "Thủ tục giải quyết trong ngày."
@@ -42,6 +44,38 @@
         })
         .catch(function () { value.textContent = "Không tính được ngày hẹn trả; hệ thống sẽ tính khi lưu."; });
     };
+  }
+
+  /* The procedure's required papers as checkboxes above "Thành phần hồ sơ đã nhận": ticking one writes its line
+     into the text box, unticking takes it out; the box stays the record (and works without JavaScript). */
+  function showPapers(papers) {
+    var textarea = document.querySelector("textarea[name=papers]");
+    var old = document.querySelector("[data-papers-checklist]");
+    if (old) { old.remove(); }
+    if (!textarea || !papers.length) { return; }
+    var box = document.createElement("fieldset");
+    box.className = "papers-checklist";
+    box.setAttribute("data-papers-checklist", "");
+    var legend = document.createElement("legend");
+    legend.textContent = "Thành phần hồ sơ theo quy định (đánh dấu giấy tờ đã nhận)";
+    box.appendChild(legend);
+    var lines = function () { return textarea.value.split("\n").map(function (l) { return l.trim(); }).filter(Boolean); };
+    papers.forEach(function (name, index) {
+      var label = document.createElement("label");
+      var tick = document.createElement("input");
+      tick.type = "checkbox";
+      tick.id = "paper_" + index;
+      tick.checked = lines().indexOf(name) !== -1;
+      tick.addEventListener("change", function () {
+        var kept = lines().filter(function (line) { return line !== name; });
+        if (tick.checked) { kept.push(name); }
+        textarea.value = kept.join("\n");
+      });
+      label.appendChild(tick);
+      label.appendChild(document.createTextNode(" " + name));
+      box.appendChild(label);
+    });
+    textarea.parentNode.insertBefore(box, textarea);
   }
 
   /* Procedure autocomplete: type code or name, with or without diacritics; ↑ ↓ to move, Enter to pick. */
