@@ -29,6 +29,9 @@ if not SECRET_KEY:
             "(SECRET_KEY is not set; set it, or PORTAL_DEV=1 for development.)"
         )
     SECRET_KEY = "dev-only-insecure-key"
+# A desk takes in procedures of its own level only (cấp xã, cấp tỉnh), unless the province lets desks receive for
+# units of another level (Decree 118/2025/NĐ-CP leaves it to the province): the receipt then names the resolving unit.
+RECEIPT_ACROSS_LEVELS = env_bool("RECEIPT_ACROSS_LEVELS", False)
 # The look-up key printed on receipts is derived from the dossier code with this secret (cases.desk.lookup): set it
 # apart from SECRET_KEY so that rotating the session key does not change the keys applicants hold on paper.
 LOOKUP_KEY_SECRET = env_str("LOOKUP_KEY_SECRET") or SECRET_KEY

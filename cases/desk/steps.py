@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.catalogue.calendar import calendar as load_calendar
+from cases.catalogue.models import Level
 from cases.core import queue
 
 from . import codes
@@ -59,6 +60,29 @@ def receipt_refusal(unit, procedure, day):
         return f"{unit.name} không còn hoạt động ngày {day:%d/%m/%Y}{successor}."
     if not procedure.active:
         return f"Thủ tục {procedure.code} đã ngừng áp dụng."
+    return None
+
+
+def level_refusal(desk, resolving_unit, procedure):
+    """Why the desk may not take in this procedure for that unit (a message), or None when it may.
+
+    The unit that resolves must be of the procedure's level (cấp thực hiện); a desk of another level takes it in
+    for such a unit only where the province allows receipt across levels (RECEIPT_ACROSS_LEVELS). The desk and the
+    API ask it; an import of history does not (what was received, was received).
+    """
+    if not procedure.level:
+        return None
+    level = Level(procedure.level).label.lower()
+    if resolving_unit.level != procedure.level:
+        return (
+            f"Thủ tục {procedure.code} thuộc thẩm quyền giải quyết {level}, không thuộc {resolving_unit.name}:"
+            f" chọn đơn vị giải quyết {level}."
+        )
+    if desk.level != procedure.level and not settings.RECEIPT_ACROSS_LEVELS:
+        return (
+            f"Bộ phận Một cửa {desk.name} không tiếp nhận thủ tục {level} ({procedure.code}): tỉnh chưa cho phép"
+            " tiếp nhận hồ sơ khác cấp. Hướng dẫn người nộp đến nơi tiếp nhận thủ tục này."
+        )
     return None
 
 
@@ -138,6 +162,9 @@ class DossierSteps:
             refusal = receipt_refusal(checked, procedure, timezone.localtime(received_at).date())
             if refusal:
                 raise ActionRefused(refusal)
+        refusal = level_refusal(desk, resolving_unit, procedure)
+        if refusal:
+            raise ActionRefused(refusal)
         if resolving_unit != desk:
             # Received regardless of the administrative boundary: the desk numbers it, the other unit resolves it.
             details["receiving_unit"] = desk

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cases.desk import access
+from cases.desk.steps import ActionRefused
 from cases.models import Dossier
 from reports.documents import official
 from reports.figures import periods
@@ -66,3 +67,37 @@ def test_the_receipt_form_takes_the_resolving_unit_of_the_same_province_only(cli
     page = response.content.decode()
     assert "Bộ phận Tiếp nhận và Trả kết quả UBND xã Pú Hồng tiếp nhận hồ sơ" in page
     assert "cơ quan giải quyết: <strong>UBND xã Keo Lôm</strong>" in page
+
+
+# --- levels: a commune desk takes in commune procedures, others only where the province allows it ----------------
+@pytest.fixture
+def licence(procedures):
+    from cases.models import Level, OnlineLevel, Procedure
+
+    return Procedure.objects.create(
+        code="1.002809", name="Cấp lại giấy phép lái xe", field=procedures["land"].field, processing_days=10,
+        online_level=OnlineLevel.FULL, level=Level.PROVINCE,
+    )  # fmt: skip
+
+
+def test_a_commune_desk_does_not_take_in_a_provincial_procedure_by_default(licence, units, cast, settings):
+    settings.RECEIPT_ACROSS_LEVELS = False
+    with pytest.raises(ActionRefused, match="không thuộc UBND xã Pú Hồng: chọn đơn vị giải quyết cấp tỉnh"):
+        Dossier.receive(unit=units["pu_hong"], procedure=licence, applicant_name="Lò A", by=cast["desk_pu_hong"])
+    with pytest.raises(ActionRefused, match="chưa cho phép tiếp nhận hồ sơ khác cấp"):
+        Dossier.receive(
+            unit=units["pu_hong"], resolving_unit=units["province"], procedure=licence, applicant_name="Lò A",
+            by=cast["desk_pu_hong"],
+        )  # fmt: skip
+    assert not Dossier.objects.exists()
+
+
+def test_where_the_province_allows_it_the_commune_desk_takes_it_in_for_a_provincial_unit(
+    licence, units, cast, settings
+):
+    settings.RECEIPT_ACROSS_LEVELS = True
+    dossier = Dossier.receive(
+        unit=units["pu_hong"], resolving_unit=units["province"], procedure=licence, applicant_name="Lò A",
+        by=cast["desk_pu_hong"],
+    )  # fmt: skip
+    assert (dossier.unit, dossier.receiving_unit) == (units["province"], units["pu_hong"])
