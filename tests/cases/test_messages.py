@@ -312,6 +312,30 @@ def test_a_message_written_while_the_broker_was_down_is_sent_by_the_sweep(
     assert (message.state, message.attempts) == ("sent", 1) and len(gateway.received) == 1
 
 
+@time_machine.travel(MONDAY_MORNING, tick=False)
+def test_a_task_delivered_twice_sends_the_message_once(gateway, units, procedures, cast):
+    receive(units, procedures, cast)
+    pk = Message.objects.get().pk
+    assert [messages.deliver(pk).state, messages.deliver(pk).state] == ["sent", ""]
+    assert len(gateway.received) == 1
+
+
+def test_a_worker_that_died_mid_send_lets_the_sweep_send_it_again(
+    gateway, units, procedures, cast, eager, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        receive(units, procedures, cast)
+        message = Message.objects.get()
+        assert messages._claim(message.pk, MONDAY_MORNING) is not None  # taken; its worker is then killed
+    with time_machine.travel(MONDAY_MORNING + timedelta(seconds=50), tick=False):
+        assert messages.sweep() == messages.Swept(0, 0)  # still within its lease and its sweep delay
+    later = MONDAY_MORNING + timedelta(minutes=3)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert messages.sweep() == messages.Swept(0, 1)
+    message.refresh_from_db()
+    assert (message.state, message.attempts, len(gateway.received)) == ("sent", 2, 1)
+
+
 # --- Zalo and e-mail -----------------------------------------------------------------------------------------------
 @time_machine.travel(MONDAY_MORNING, tick=False)
 def test_zalo_gets_the_template_and_its_parameters_and_a_refusal_is_kept(gateway, units, procedures, cast):
