@@ -26,6 +26,7 @@ from cases.core.formats import day, day_time, number
 from cases.core.text import fold
 from cases.desk import outcome, timeline
 from cases.desk.models import ClockStop, Dossier, DossierEvent, Membership
+from cases.followup.models import Message
 
 DATE = "%d/%m/%Y"
 DATE_TIME = "%H:%M %d/%m/%Y"
@@ -425,7 +426,11 @@ class DossierAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = (ClockStopInline, DossierEventInline)
     fieldsets = (
         (None, {"fields": ("code", "state", "unit", "procedure", "processing_days", "channel", "handler")}),
-        ("Người nộp", {"fields": ("applicant_name", "applicant_phone", "applicant_address", "papers")}),
+        (
+            "Người nộp",
+            {"fields": ("applicant_name", "applicant_phone", "applicant_address", "applicant_email", "papers")},
+        ),
+        ("Tin nhắn cho người nộp", {"fields": ("messages_consent", "messages_channel", "messages_stopped")}),
         (
             "Thời hạn",
             {
@@ -445,6 +450,7 @@ class DossierAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = (
         "received", "due", "clock_stopped", "resolved", "returned", "ended", "overdue", "created", "updated",
+        "messages_stopped",
     )  # fmt: skip
     # Two million dossiers: no full count on every filtered page.
     show_full_result_count = False
@@ -482,6 +488,10 @@ class DossierAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def created(self, dossier):
         return _local(dossier.created_at)
 
+    @admin.display(description="ngừng nhận tin nhắn từ")
+    def messages_stopped(self, dossier):
+        return _local(dossier.messages_stopped_at)
+
     @admin.display(description="cập nhật lúc")
     def updated(self, dossier):
         return _local(dossier.updated_at)
@@ -500,3 +510,33 @@ class DossierEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="thời điểm", ordering="at")
     def when(self, event):
         return _local(event.at)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every message sent (or not) to an applicant: read here, never written (cases/followup/messages.py)."""
+
+    list_display = ("created", "dossier", "kind", "channel", "to", "state", "attempts", "sent", "error")
+    list_filter = ("state", "channel", "kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("dossier__code", "to")
+    search_help_text = "Tìm theo mã hồ sơ hoặc số điện thoại, địa chỉ thư nhận."
+    list_select_related = ("dossier",)
+    show_full_result_count = False
+    list_per_page = 100
+    fields = (
+        "dossier", "kind", "channel", "to", "text", "params", "state", "urgent", "attempts", "created", "next_attempt",
+        "sent", "provider_id", "error",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="tạo lúc", ordering="created_at")
+    def created(self, message):
+        return _local(message.created_at)
+
+    @admin.display(description="gửi (lại) từ")
+    def next_attempt(self, message):
+        return _local(message.next_attempt_at)
+
+    @admin.display(description="gửi lúc", ordering="sent_at")
+    def sent(self, message):
+        return _local(message.sent_at)

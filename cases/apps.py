@@ -31,3 +31,8 @@ class CasesConfig(AppConfig):
         if user_logged_in.disconnect(dispatch_uid="update_last_login"):
             user_logged_in.connect(_stamp_last_login_without_history, dispatch_uid="update_last_login")
         connection_created.connect(_register_fold, dispatch_uid="portal_fold")
+        # Messages to the applicant follow the desk's steps; the desk sends the signal without knowing who listens.
+        from cases.desk.signals import step_recorded
+        from cases.followup.messages import on_step
+
+        step_recorded.connect(on_step, dispatch_uid="messages_to_applicants")

@@ -11,7 +11,7 @@ from cases.core import contact
 from cases.core.formats import display_name
 from cases.desk import access, codes
 from cases.desk.models import Dossier
-from cases.desk.states import Channel, Role
+from cases.desk.states import Channel, MessageChannel, Role
 from cases.exchange import uploads
 
 DATETIME_HINT = "dd/mm/yyyy hh:mm"
@@ -57,6 +57,17 @@ class ReceiveForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     applicant_address = forms.CharField(label="Địa chỉ", required=False)
+    applicant_email = forms.EmailField(
+        label="Thư điện tử", required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    # The applicant's consent to messages about the dossier (cases.followup.messages): asked, never presumed.
+    messages_consent = forms.BooleanField(label="Đồng ý nhận tin nhắn về hồ sơ", required=False)
+    messages_channel = forms.ChoiceField(
+        label="Nhận tin nhắn qua",
+        choices=[("", "— Chọn —"), *MessageChannel.choices],
+        required=False,
+        help_text="Tin nhắn khi tiếp nhận, cần bổ sung, từ chối, có kết quả, hẹn lại; có đường dẫn tra cứu.",
+    )
     channel = forms.ChoiceField(label="Hình thức nộp", choices=Channel.choices, initial=Channel.DIRECT)
     papers = forms.CharField(
         label="Thành phần hồ sơ đã nhận",
@@ -103,6 +114,7 @@ class ReceiveForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._clean_messages(data)
         code = codes.normalise(data.get("code"))
         data["code"] = code
         unit = self.fixed_unit or data.get("unit")
@@ -113,6 +125,19 @@ class ReceiveForm(forms.Form):
             elif Dossier.objects.filter(code=code).exists():
                 self.add_error("code", f"Mã hồ sơ {code} đã có.")
         return data
+
+    def _clean_messages(self, data):
+        """Consent needs a channel, and the channel its address: SMS and Zalo a phone, e-mail an address."""
+        if not data.get("messages_consent"):
+            data["messages_channel"] = ""
+            return
+        channel = data.get("messages_channel")
+        if not channel:
+            self.add_error("messages_channel", "Chọn cách nhận tin nhắn, hoặc bỏ chọn «Đồng ý nhận tin nhắn».")
+        elif channel == MessageChannel.EMAIL and not data.get("applicant_email") and "applicant_email" in data:
+            self.add_error("applicant_email", "Cần địa chỉ thư điện tử để gửi tin nhắn qua thư điện tử.")
+        elif channel != MessageChannel.EMAIL and not data.get("applicant_phone") and "applicant_phone" in data:
+            self.add_error("applicant_phone", f"Cần số điện thoại để gửi tin nhắn qua {MessageChannel(channel).label}.")
 
     def clean_papers(self):
         # One paper per line, without blank lines: the receipt prints them as a list.
@@ -128,6 +153,9 @@ class ReceiveForm(forms.Form):
         return {
             "applicant_phone": data["applicant_phone"],
             "applicant_address": data["applicant_address"],
+            "applicant_email": data["applicant_email"],
+            "messages_consent": data["messages_consent"],
+            "messages_channel": data["messages_channel"],
             "channel": data["channel"],
             "papers": data["papers"],
             "resolving_unit": data.get("resolving_unit"),

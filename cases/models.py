@@ -34,11 +34,19 @@ from cases.desk.states import (  # noqa: F401
     OPEN_STATES,
     Channel,
     EventKind,
+    MessageChannel,
     PauseKind,
     Role,
     State,
 )
-from cases.followup.models import Explanation, ExplanationRequest, explanation_upload_to  # noqa: F401
+from cases.followup.models import (  # noqa: F401
+    Explanation,
+    ExplanationRequest,
+    Message,
+    MessageKind,
+    MessageState,
+    explanation_upload_to,
+)
 
 # Migration 0005 names the upload path of the jobs' former model.
 import_upload_to = job_upload_to

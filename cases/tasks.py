@@ -5,13 +5,13 @@ import logging
 from datetime import datetime
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
 from cases.core import health, jobs
 from cases.exchange import uploads
-from cases.followup import digests, overdue
+from cases.followup import digests, messages, overdue
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,36 @@ def import_dossiers(self, job_id):
         _fail(job_id, "Lỗi hệ thống khi xử lý tệp; chưa ghi gì. Đã ghi nhật ký để quản trị viên kiểm tra.")
         raise
     return job.state
+
+
+@shared_task(
+    name="cases.send_message",
+    bind=True,
+    max_retries=None,  # the message counts its own attempts (MESSAGE_MAX_ATTEMPTS)
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+)
+def send_message(self, message_id):
+    """Send one message to an applicant; after a gateway error or a timeout, again after the message's backoff. A
+    retry the broker does not take is left to the beat's sweep (the message stays queued)."""
+    delivery = messages.deliver(message_id)
+    if delivery.retry_in is not None:
+        try:
+            raise self.retry(countdown=delivery.retry_in)
+        except Retry:
+            raise
+        except Exception:  # noqa: BLE001 - the broker is down: cases.send_pending_messages sends it later
+            log.warning("Không đặt được lần gửi lại tin nhắn %s vào hàng đợi; để việc quét định kỳ gửi.", message_id)
+    return delivery.state
+
+
+@shared_task(name="cases.send_pending_messages", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def send_pending_messages():
+    """Every minute (the beat): messages held for the office's hours go at the opening; queued ones no task took
+    (a broker down at the desk's step) are sent again."""
+    swept = messages.sweep()
+    return {"released": swept.released, "sent": swept.sent}
 
 
 @shared_task(name="cases.reap_lost_jobs", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)

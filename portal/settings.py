@@ -327,6 +327,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 14 * 60},  # a backlog after an outage collapses into the next run
     },
     "cases.flag_overdue after midnight": {"task": "cases.flag_overdue", "schedule": crontab(hour=0, minute=5)},
+    "cases.send_pending_messages every minute": {
+        "task": "cases.send_pending_messages",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     "reports.freeze_period on the 1st and the 15th": {
         "task": "reports.freeze_period",
         "schedule": crontab(hour=0, minute=30, day_of_month="1,15"),
@@ -347,6 +352,44 @@ CELERY_BEAT_SCHEDULE = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "motcua@localhost")
+
+# --- Messages to applicants (README "Tin nhắn cho người nộp"; cases/followup/messages.py, channels.py) -----------
+# One backend per channel, "channel=backend" comma-separated: console, file (the defaults: nothing leaves the
+# machine), sms_gateway, zalo_zns, email (Django's EMAIL_BACKEND), or a dotted path to a class with send(message).
+MESSAGE_CHANNELS = ("sms", "zalo", "email")
+MESSAGE_BACKENDS = {channel: "file" for channel in MESSAGE_CHANNELS}
+for _item in env_list("MESSAGE_BACKENDS"):
+    _channel, _, _backend = (part.strip() for part in _item.partition("="))
+    if _channel not in MESSAGE_CHANNELS or not _backend:
+        raise ImproperlyConfigured(f"MESSAGE_BACKENDS: {_item!r} is not channel=backend (channels: sms, zalo, email)")
+    MESSAGE_BACKENDS[_channel] = _backend
+MESSAGE_FILE_DIR = Path(env_str("MESSAGE_FILE_DIR", str(VAR_DIR / "messages")))
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN")
+ZALO_ZNS_URL = env_str("ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template")
+ZALO_ZNS_TOKEN = env_str("ZALO_ZNS_TOKEN")
+# The approved ZNS template of each kind of message: "tiep_nhan=…,bo_sung=…,tu_choi=…,co_ket_qua=…,xin_loi=…".
+ZALO_ZNS_TEMPLATES = {
+    kind.strip(): template.strip()
+    for kind, _, template in (item.partition("=") for item in env_list("ZALO_ZNS_TEMPLATES"))
+}
+if "sms_gateway" in MESSAGE_BACKENDS.values() and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
+    raise ImproperlyConfigured("MESSAGE_BACKENDS names sms_gateway: set SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN")
+if "zalo_zns" in MESSAGE_BACKENDS.values() and not (ZALO_ZNS_TOKEN and ZALO_ZNS_TEMPLATES):
+    raise ImproperlyConfigured("MESSAGE_BACKENDS names zalo_zns: set ZALO_ZNS_TOKEN and ZALO_ZNS_TEMPLATES")
+if not PUBLIC_URL and set(MESSAGE_BACKENDS.values()) - {"console", "file"}:
+    raise ImproperlyConfigured("Messages to applicants carry the look-up's link: set PUBLIC_URL")
+# Messages wait for the office's hours (the calendar), except the kinds named urgent (e.g. "bo_sung,xin_loi").
+MESSAGES_ONLY_IN_WORKING_HOURS = env_bool("MESSAGES_ONLY_IN_WORKING_HOURS", True)
+MESSAGE_URGENT_KINDS = env_list("MESSAGE_URGENT_KINDS")
+# A gateway's answer is awaited this long; an attempt that failed is tried again after MESSAGE_RETRY_SECONDS,
+# doubling (at most an hour), up to MESSAGE_MAX_ATTEMPTS attempts.
+MESSAGE_SEND_TIMEOUT = env_float("MESSAGE_SEND_TIMEOUT", 10.0)
+MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 60)
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 6)
+# A queued message no task took within this many seconds is sent by the beat's sweep (at most a batch a minute).
+MESSAGE_SWEEP_AFTER = env_int("MESSAGE_SWEEP_AFTER", 120)
+MESSAGE_SWEEP_BATCH = env_int("MESSAGE_SWEEP_BATCH", 500)
 
 # One configuration (portal/logs.py) for the site, the worker and gunicorn: local time, a 403 on one line.
 LOGGING = logs.config(env_str("LOG_LEVEL", "INFO"), TIME_ZONE)

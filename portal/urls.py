@@ -33,5 +33,7 @@ urlpatterns = [
     path("tra-cuu/", lookup.lookup_page, name="lookup"),
     path("tra-cuu/danh-gia/", lookup.lookup_rate, name="lookup_rate"),
     path("tra-cuu/<str:code>/", lookup.lookup_page, name="lookup_code"),
+    # The link in every message to the applicant: stops them (cases/followup/messages.py).
+    path("tra-cuu/<str:code>/ngung-nhan-tin/", lookup.lookup_stop, name="lookup_stop"),
     path("", include("cases.urls")),
 ]

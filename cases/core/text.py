@@ -5,12 +5,16 @@ import unicodedata
 from django.db.models import CharField, Func
 
 
-def fold(text):
-    """Lower case without diacritics: 'Đăng ký kết hôn' → 'dang ky ket hon'."""
+def strip_marks(text):
+    """Without diacritics, case and spacing kept: 'Hồ sơ Đăng ký' → 'Ho so Dang ky' (an SMS in GSM letters)."""
     text = (text or "").replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return " ".join(stripped.lower().split())
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def fold(text):
+    """Lower case without diacritics: 'Đăng ký kết hôn' → 'dang ky ket hon'."""
+    return " ".join(strip_marks(text).lower().split())
 
 
 # fold() in SQL, built only from IMMUTABLE functions so that it can define a generated column: đ → d, NFD, drop

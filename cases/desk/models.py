@@ -21,6 +21,7 @@ from .states import (
     OPEN_STATES,
     Channel,
     EventKind,
+    MessageChannel,
     PauseKind,
     RatingSource,
     Role,
@@ -55,6 +56,14 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
     )
     applicant_phone = models.CharField("số điện thoại", max_length=30, blank=True)
     applicant_address = models.CharField("địa chỉ", max_length=500, blank=True)
+    applicant_email = models.EmailField("thư điện tử", blank=True, default="", db_default="")
+    # The applicant's consent, given at receipt, to be told of the dossier's progress, and how; withdrawn on the
+    # look-up page (messages_stopped_at). Without consent nothing is sent (cases.followup.messages).
+    messages_consent = models.BooleanField("đồng ý nhận tin nhắn", default=False, db_default=False)
+    messages_channel = models.CharField(
+        "nhận tin nhắn qua", max_length=8, choices=MessageChannel.choices, blank=True, default="", db_default=""
+    )
+    messages_stopped_at = models.DateTimeField("ngừng nhận tin nhắn từ", null=True, blank=True)
     channel = models.CharField("hình thức nộp", max_length=12, choices=Channel.choices, default=Channel.DIRECT)
     papers = models.TextField("thành phần hồ sơ đã nhận", blank=True)
     # Processing time copied from the procedure at receipt: a later catalogue change does not move old due dates.
@@ -184,6 +193,11 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
     @property
     def clock_stopped(self):
         return self.state in CLOCK_STOPPED_STATES
+
+    @property
+    def takes_messages(self):
+        """The applicant agreed to messages at receipt and has not stopped them."""
+        return self.messages_consent and bool(self.messages_channel) and self.messages_stopped_at is None
 
 
 class DossierEvent(models.Model):

@@ -53,6 +53,15 @@ class EventKind(models.TextChoices):
     TAKEN_UP = "taken_up", "Nhận xử lý"
     SENT_BACK = "sent_back", "Trả lại bước trước"
     RATED = "rated", "Đánh giá mức độ hài lòng"
+    MESSAGES_STOPPED = "messages_stopped", "Ngừng nhận tin nhắn"
+
+
+class MessageChannel(models.TextChoices):
+    """How an applicant who agreed at receipt is told of the dossier's progress (cases.followup.messages)."""
+
+    SMS = "sms", "Tin nhắn SMS"
+    ZALO = "zalo", "Zalo"
+    EMAIL = "email", "Thư điện tử"
 
 
 class Role(models.TextChoices):
@@ -145,6 +154,7 @@ EVENT_FIELDS = {
     EventKind.REFUSED: ("state", "ended_at"),
     EventKind.WITHDRAWN: ("state", "ended_at"),
     EventKind.OVERDUE: ("overdue_since",),
+    EventKind.MESSAGES_STOPPED: ("messages_stopped_at",),
 }
 
 

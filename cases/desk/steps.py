@@ -6,6 +6,7 @@ Each step reads the dossier again under a row lock before it checks anything, so
 cannot both resolve it; a refused step writes nothing and leaves the instance as the database has it.
 """
 
+import logging
 from datetime import timedelta
 from functools import wraps
 
@@ -21,6 +22,7 @@ from cases.core import queue
 
 from . import codes
 from .outcome import LATE, outcome_of
+from .signals import step_recorded
 from .states import (
     ALLOWED,
     EVENT_FIELDS,
@@ -33,6 +35,8 @@ from .states import (
     snapshot,
     stamp,
 )
+
+log = logging.getLogger(__name__)
 
 # The step that restarts the clock after each kind of stop.
 STEP_RESUMING = {PauseKind.SUPPLEMENT: "receive_supplement", PauseKind.PAUSE: "resume"}
@@ -366,6 +370,17 @@ class DossierSteps:
         self._record(EventKind.RATED, by, at, after={"level": level, "source": source}, reason=rating.comment)
         return rating
 
+    @_step
+    def stop_messages(self, *, at=None):
+        """Ngừng nhận tin nhắn: the applicant withdraws the consent given at receipt (the look-up's link). False when
+        already stopped: asking twice changes nothing."""
+        if self.messages_stopped_at is not None:
+            return False
+        before = self._snapshot(EventKind.MESSAGES_STOPPED)
+        self.messages_stopped_at = at or timezone.now()
+        self._save_and_record(EventKind.MESSAGES_STOPPED, None, self.messages_stopped_at, before)
+        return True
+
     # --- helpers ----------------------------------------------------------------------------------
     def _stop_clock(self, pause_kind, event_kind, by, at, reason, missing_papers):
         self._require_state("pause", "dừng tính thời hạn")
@@ -491,9 +506,15 @@ class DossierSteps:
         self._record(kind, by, at, before=before, after=after or snapshot(self, before), reason=reason)
 
     def _record(self, kind, by, at, before=None, after=None, reason="", warning=""):
-        return self.events.create(
+        event = self.events.create(
             kind=kind, by=by, at=at, before=before or {}, after=after or {}, reason=reason, warning=warning
         )
+        # A listener's failure (a message that cannot be queued) never fails the desk's step: it is logged.
+        for receiver, failure in step_recorded.send_robust(sender=type(self), dossier=self, event=event):
+            if isinstance(failure, Exception):
+                log.error("Việc đi kèm bước %s của hồ sơ %s không thực hiện được (%s).", kind, self.code, receiver,
+                          exc_info=failure)  # fmt: skip
+        return event
 
     def last_warning(self):
         """The warning recorded with the latest step ('' when none): the page shows it after the action."""

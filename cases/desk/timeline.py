@@ -142,6 +142,8 @@ def _sentence(event, people):
         before = value_text("due_at", event.before.get("return_promised_at"))
         after = value_text("due_at", event.after.get("return_promised_at"))
         return f"Lập phiếu xin lỗi và hẹn lại ngày trả kết quả: từ {before} sang {after}."
+    if kind == EventKind.MESSAGES_STOPPED:
+        return "Người nộp ngừng nhận tin nhắn về hồ sơ (trên trang tra cứu)."
     changes = _changes(event, people)
     return f"{event.get_kind_display()}: {'; '.join(changes)}." if changes else f"{event.get_kind_display()}."
 
