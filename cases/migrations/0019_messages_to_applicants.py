@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0017_satisfaction'),
+        ('cases', '0018_required_papers'),
     ]
 
     operations = [
