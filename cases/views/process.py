@@ -1,8 +1,8 @@
 """The internal process in the browser (DOMAIN.md, "The process inside a unit"): the dossier page's process panel
 and its moves (nhận, chuyển, trả lại), and the performer's own list, Việc của tôi.
 
-Who may make a move is cases.desk.access's question; the moves are the Dossier's (cases.desk.process); deadlines and
-the hanging rule are cases.desk.outcome's.
+Who may make a move is cases.desk.access's question; the moves are the Dossier's (cases.desk.process); a step's
+outcome is cases.desk.outcome's, the list's buckets (overdue, due today, hanging) cases.desk.worklist's.
 """
 
 from collections.abc import Callable
@@ -123,11 +123,11 @@ def step_move(request, code, move):
 
 
 def _after_move(request, dossier, spec):
-    step = dossier.open_step()
-    where = f" Hồ sơ đang ở bước {step.number}: {step.name} ({step.unit.name}" if step else ""
-    if step and step.holder_id:
-        where += f", {step.holder_label}"
-    messages.success(request, f"{spec.done}{where + ')' if where else ''}.")
+    step, done = dossier.open_step(), spec.done
+    if step:
+        who = ", ".join(filter(None, (step.unit.name, step.holder_label)))
+        done += f" Hồ sơ đang ở bước {step.number}: {step.name} ({who})."
+    messages.success(request, done)
     if access.readable_by(request.user).filter(pk=dossier.pk).exists():
         return redirect("cases:dossier_detail", code=dossier.code)
     # Another unit's official handed the dossier back: it is no longer theirs to read.

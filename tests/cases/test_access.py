@@ -382,3 +382,22 @@ def test_moves_only_accept_post(client, held, officials):
     for move in MOVE_DATA:
         assert client.get(reverse("cases:step_move", args=[held.code, move])).status_code == 405
     assert client.post(reverse("cases:step_move", args=[held.code, "xoa"])).status_code == 404
+
+
+HOSTILE = ["\x00", "99999999999999999999", "-1", "<b>'\"%", "x" * 5000, "Đ\u0300\u202e漢字😀"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_in_a_move_are_refused_never_a_500(client, held, officials, value):
+    """The step numbers and the official of the holder's own moves: a Vietnamese message, nothing written. A reason
+    is free text: only a NUL or one past 4.000 characters is refused."""
+    client.raise_request_exception = False
+    client.force_login(officials["specialist"])
+    before = snapshot(held)
+    sent = [("chuyen", {"number": value}), ("chuyen", {"to_user": value}), ("tra-lai", {"number": value})]
+    if value in ("\x00", "x" * 5000):
+        sent.append(("tra-lai", {"reason": value}))
+    for move, data in sent:
+        response = post_move(client, held, move, **data)
+        assert response.status_code == 302, (move, data, response.status_code)
+        assert snapshot(held) == before
