@@ -6,7 +6,7 @@ from functools import cached_property
 from django.conf import settings
 
 from cases.core import routing
-from cases.desk import access, outcome
+from cases.desk import access, outcome, worklist
 from cases.views.desk import deadline_links
 
 
@@ -15,6 +15,7 @@ def portal(request):
         "TARGET_ON_TIME_RATE": settings.TARGET_ON_TIME_RATE,
         "TARGET_ONLINE_RATE": settings.TARGET_ONLINE_RATE,
         "desk_badge": DeskBadge(request),
+        "step_badge": StepBadge(request),
         "menu": Menu(request),
         "replica_note": ReplicaNote(),
     }
@@ -78,3 +79,23 @@ class ReplicaNote:
 
     def __bool__(self):
         return bool(routing.note())
+
+
+class StepBadge:
+    """The count beside "Việc của tôi": the user's steps overdue or due today, and those waiting for them to take up.
+    One aggregate over the open-step indexes, only for those who work steps, only when a page shows the header."""
+
+    def __init__(self, request):
+        self.request = request
+
+    @cached_property
+    def counts(self):
+        user = getattr(self.request, "user", None)
+        if user is None or not access.may_work_steps(user):
+            return None
+        counts = getattr(self.request, "step_counts", None)  # Việc của tôi counted them already
+        if counts is None:
+            counts = worklist.counts(access.held_steps(user), outcome.horizons())
+        overdue, due_today = counts[worklist.OVERDUE], counts[worklist.DUE_TODAY]
+        return {"urgent": overdue + due_today, "overdue": overdue, "due_today": due_today,
+                "waiting": counts[worklist.TO_TAKE_UP]}  # fmt: skip

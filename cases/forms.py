@@ -6,12 +6,13 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from cases.catalogue.models import Procedure
+from cases.catalogue.models import Performer, Procedure
+from cases.catalogue.processes import step_of
 from cases.core import contact
 from cases.core.formats import display_name
 from cases.desk import access, codes
 from cases.desk.models import Dossier
-from cases.desk.states import Channel, MessageChannel, Role
+from cases.desk.states import Channel, MessageChannel
 from cases.exchange import uploads
 
 DATETIME_HINT = "dd/mm/yyyy hh:mm"
@@ -240,13 +241,102 @@ class AssignForm(forms.Form):
 
 
 def handlers_for(unit):
-    """Officers who staff the dossier's desk."""
+    """Who may be named the handler of a dossier outside the process: the officials working at its unit."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, memberships__unit=unit, memberships__role=Role.DESK, memberships__active=True)
+        .objects.filter(
+            is_active=True, memberships__unit=unit, memberships__role__in=access.UNIT_WORKERS, memberships__active=True
+        )
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+# --- the internal process: take up, hand on, send back (cases.desk.process) ------------------------------------
+# No moment to fill in: a step's clock runs from when its performer acts, never from a time they type.
+STALE = "Hồ sơ đã chuyển bước khác từ lúc bạn mở trang: hãy xem lại quy trình xử lý bên dưới."
+
+
+class MoveForm(forms.Form):
+    """A move on the dossier's open step (None: a dossier that has not entered the process yet)."""
+
+    def __init__(self, *args, dossier, step, plan, units, **kwargs):
+        self.dossier, self.step, self.plan, self.units = dossier, step, plan, units
+        super().__init__(*args, **kwargs)
+
+    @property
+    def available(self):
+        """Whether the process leaves this move open at the dossier's step."""
+        return True
+
+    def arguments(self):
+        return {}
+
+
+class TakeUpForm(MoveForm):
+    pass
+
+
+class HandOverForm(MoveForm):
+    # The next step only: skipping one would skip its performer (the leader's signature, another unit's opinion).
+    number = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput, error_messages={"invalid_choice": STALE})
+    to_user = forms.ModelChoiceField(
+        label="Giao cho công chức", queryset=None, required=False,
+        error_messages={"invalid_choice": "Người được chọn không thực hiện bước tiếp theo này."},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.next_step = step_of(self.plan, (self.step.number if self.step else 1) + 1)
+        if self.next_step is None:
+            return
+        self.next_unit_id = self.next_step.unit_id_for(self.dossier.unit_id)
+        self.fields["number"].choices = [(self.next_step.number, self.next_step.number)]
+        self.fields["number"].initial = self.next_step.number
+        people = self.fields["to_user"]
+        people.queryset = access.step_candidates(self.next_unit_id, self.next_step.performer)
+        people.label_from_instance = display_name
+        people.empty_label = "— Không chọn: ai của bộ phận nhận trước thì xử lý —"
+        people.help_text = "Chọn tên khi giao cho một người cụ thể; chỉ người đó nhận được hồ sơ."
+
+    @property
+    def available(self):
+        return self.next_step is not None
+
+    @property
+    def next_performer(self):
+        """Who the next step goes to: "Bộ phận chuyên môn, UBND xã Pú Hồng", or another unit by its name."""
+        unit = self.units.get(self.next_unit_id)
+        name = unit.name if unit else ""
+        if self.next_step.performer == Performer.OTHER_UNIT:
+            return name
+        label = Performer(self.next_step.performer).label
+        return f"{label}, {name}" if name else label
+
+    def arguments(self):
+        return {"number": self.cleaned_data["number"], "to_user": self.cleaned_data["to_user"]}
+
+
+class SendBackForm(MoveForm):
+    number = forms.TypedChoiceField(label="Trả về bước", coerce=int, error_messages={"invalid_choice": STALE})
+    reason = forms.CharField(
+        label="Lý do trả lại", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000,
+        error_messages={"required": "Cần ghi lý do trả lại."},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        earlier = [planned for planned in self.plan if self.step and planned.number < self.step.number]
+        self.fields["number"].choices = [(step.number, f"Bước {step.number}: {step.name}") for step in earlier]
+        if earlier:
+            self.fields["number"].initial = earlier[-1].number
+
+    @property
+    def available(self):
+        return bool(self.fields["number"].choices)
+
+    def arguments(self):
+        return {"number": self.cleaned_data["number"], "reason": self.cleaned_data["reason"]}
 
 
 # --- dossier files uploaded in the browser ---------------------------------------------------------------------

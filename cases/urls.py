@@ -2,12 +2,13 @@ from django.urls import path
 
 from .views import desk as views
 from .views import followup as followup_views
-from .views import uploads
+from .views import process, uploads
 
 app_name = "cases"
 urlpatterns = [
     path("", views.today, name="today"),
     path("tiep-nhan/", views.receive, name="receive"),
+    path("viec-cua-toi/", process.my_steps, name="my_steps"),
     path("tiep-nhan/han/", views.due_preview, name="due_preview"),
     path("thu-tuc/tim/", views.procedure_search, name="procedure_search"),
     path("ho-so/", views.dossier_list, name="dossier_list"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("ho-so/<str:code>/mau-02/", views.form_02, name="form_02"),
     path("ho-so/<str:code>/mau-03/", views.form_03, name="form_03"),
     path("ho-so/<str:code>/thao-tac/<slug:action>/", views.dossier_action, name="dossier_action"),
+    path("ho-so/<str:code>/quy-trinh/<slug:move>/", process.step_move, name="step_move"),
     # Follow-up: apologies (Mẫu 04) and explanations (cases/views/followup.py).
     path("ho-so/<str:code>/xin-loi/", followup_views.apology_issue, name="apology_issue"),
     path("ho-so/<str:code>/mau-04/", followup_views.form_04, name="form_04"),

@@ -407,6 +407,11 @@ SAME_DAY_CUTOFF = env_str("SAME_DAY_CUTOFF", "15:00")
 SUPPLEMENT_CLOCK = env_str("SUPPLEMENT_CLOCK", "resume")
 if SUPPLEMENT_CLOCK not in {"resume", "restart"}:
     raise ImproperlyConfigured("SUPPLEMENT_CLOCK must be 'resume' or 'restart'")
+# A step taken up and left untouched (no event on its dossier) this many working hours is "hanging" (treo): the
+# performer's list (Việc của tôi) shows it apart.
+STEP_HANGING_AFTER_HOURS = env_float("STEP_HANGING_AFTER_HOURS", 16.0)
+if not 0 < STEP_HANGING_AFTER_HOURS < 10_000:
+    raise ImproperlyConfigured("STEP_HANGING_AFTER_HOURS must be a positive number of working hours")
 TARGET_ON_TIME_RATE = env_float("TARGET_ON_TIME_RATE", 95.0)
 TARGET_ONLINE_RATE = env_float("TARGET_ONLINE_RATE", 70.0)
 # Report pages open on the running month once this many of its working days are over; before that, on the month

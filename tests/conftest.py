@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
+from cases.catalogue.models import Performer, Process, ProcessStep
 from cases.desk import access, outcome
 from cases.models import Channel, Dossier, Field, Level, Membership, OnlineLevel, Procedure, Role, State, Unit, UnitKind
 from reports.figures import periods
@@ -185,6 +186,62 @@ def cast(units, django_user_model):
         "admin": _user(django_user_model, "quantri", is_staff=True, is_superuser=True),
         "outsider": _user(django_user_model, "motcua.krongno", units["krong_no"], Role.DESK),
     }
+
+
+@pytest.fixture
+def officials(cast, units, django_user_model):
+    """Who performs the steps of an internal process: Pú Hồng's specialist and leader, and a specialist of the
+    district's Phòng Kinh tế - Hạ tầng (another unit: liên thông)."""
+    return {
+        "specialist": _user(
+            django_user_model, "chuyenvien.puhong", units["pu_hong"], Role.SPECIALIST, first_name="Quàng Văn Chuyên"
+        ),
+        "leader": _user(django_user_model, "lanhdao.puhong", units["pu_hong"], Role.LEADER, first_name="Lò Thị Lãnh"),
+        "economy": _user(
+            django_user_model, "chuyenvien.ktht", units["economy"], Role.SPECIALIST, first_name="Cà Văn Hạ"
+        ),
+    }
+
+
+def make_process(procedure, unit, steps):
+    """An internal process: steps as (name, performer, unit of a liên thông step or None, hours), numbered in order."""
+    process = Process.objects.create(procedure=procedure, unit=unit)
+    for number, (name, performer, performer_unit, hours) in enumerate(steps, start=1):
+        ProcessStep.objects.create(
+            process=process, number=number, name=name, performer=performer, performer_unit=performer_unit, hours=hours
+        )
+    return process
+
+
+@pytest.fixture
+def linked(procedures, units):
+    """Pú Hồng's process of the land procedure (40 working hours) with a step at Phòng Kinh tế - Hạ tầng."""
+    return make_process(
+        procedures["land"], units["pu_hong"],
+        [
+            ("Tiếp nhận", Performer.DESK, None, 4),
+            ("Thẩm định tại Phòng Kinh tế - Hạ tầng", Performer.OTHER_UNIT, units["economy"], 28),
+            ("Lãnh đạo ký", Performer.LEADER, None, 4),
+            ("Trả kết quả", Performer.DESK, None, 4),
+        ],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def five_steps(procedures, units):
+    """Pú Hồng's process of the land procedure through all four kinds of performer: the desk receives (4 h), the
+    specialists appraise (16 h), Phòng Kinh tế - Hạ tầng gives its opinion (liên thông, 12 h), the leader signs
+    (4 h), the desk returns the result (4 h)."""
+    return make_process(
+        procedures["land"], units["pu_hong"],
+        [
+            ("Tiếp nhận hồ sơ", Performer.DESK, None, 4),
+            ("Thẩm định hồ sơ", Performer.SPECIALIST, None, 16),
+            ("Lấy ý kiến Phòng Kinh tế - Hạ tầng", Performer.OTHER_UNIT, units["economy"], 12),
+            ("Lãnh đạo ký", Performer.LEADER, None, 4),
+            ("Trả kết quả", Performer.DESK, None, 4),
+        ],
+    )  # fmt: skip
 
 
 # --- shared dossiers --------------------------------------------------------------------------------------

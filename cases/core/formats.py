@@ -77,6 +77,12 @@ def long_datetime(value):
     return f"{local:%H} giờ {local:%M} phút, {long_date(local)}"
 
 
+def working_hours(seconds):
+    """Working seconds as hours, one decimal when not whole: 5400 → '1,5 giờ', 28800 → '8 giờ'."""
+    text = number(seconds / 3600, 1)
+    return f"{text[:-2] if text.endswith(',0') else text} giờ"
+
+
 def megabytes(size):
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 

@@ -296,14 +296,19 @@ def step_candidates(unit_id, performer):
 
 
 def held_steps(user):
-    """The open steps the user holds, or may take up at their units (the performer's list, Việc của tôi)."""
+    """The open steps the user holds, or may take up at their units (the performer's list, Việc của tôi). A step
+    taken up by someone without an account (an imported history) waits for nobody. A step not taken up has no due
+    time yet: saying so lets the (unit, due_at) index of open steps read the waiting steps only."""
     if not user.is_authenticated:
         return DossierStep.objects.none()
     condition = Q(holder=user)
     for membership in memberships(user):
         kinds = [kind for kind, roles_ in PERFORMERS.items() if membership.role in roles_]
         if kinds:
-            condition |= Q(holder__isnull=True, unit_id=membership.unit_id, performer__in=kinds)
+            condition |= Q(
+                holder__isnull=True, taken_at__isnull=True, due_at__isnull=True, unit_id=membership.unit_id,
+                performer__in=kinds,
+            )  # fmt: skip
     return DossierStep.objects.filter(condition, finished_at__isnull=True)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 
+from cases.catalogue.models import Unit
 from cases.core.formats import day_time, display_name
 
 from .states import Channel, EventKind, State
@@ -102,8 +103,31 @@ def _moved_due(event):
     return f"ngày hẹn trả vẫn là {_due(event)}"
 
 
-def _sentence(event, people):
+STEP_EVENTS = (EventKind.HANDED_OVER, EventKind.TAKEN_UP, EventKind.SENT_BACK)
+
+
+def _at_step(where, units):
+    """ "bước 2 «Thẩm định» (UBND xã Pú Hồng, Quàng Văn Chuyên)" from an event's record of where the dossier was."""
+    held = ", ".join(filter(None, (units.get(where.get("unit"), where.get("unit")), where.get("holder"))))
+    return f"bước {where.get('step')} «{where.get('name', '')}»" + (f" ({held})" if held else "")
+
+
+def _step_sentence(event, units):
+    before, after = event.before or {}, event.after or {}
+    if event.kind == EventKind.TAKEN_UP:
+        due = value_text("due_at", after.get("due_at"))
+        return f"Nhận xử lý bước {after.get('step')} «{after.get('name', '')}»; hạn của bước {due}."
+    if event.kind == EventKind.SENT_BACK:
+        return f"Trả lại hồ sơ từ {_at_step(before, units)} về {_at_step(after, units)}."
+    if before.get("step") is None:
+        return f"Chuyển hồ sơ vào {_at_step(after, units)}."
+    return f"Chuyển hồ sơ từ {_at_step(before, units)} sang {_at_step(after, units)}."
+
+
+def _sentence(event, people, units=None):
     kind = event.kind
+    if kind in STEP_EVENTS:
+        return _step_sentence(event, units or {})
     if kind == EventKind.RECEIVED:
         return f"Tiếp nhận hồ sơ; hẹn trả kết quả {_due(event)}."
     if kind == EventKind.IMPORTED:
@@ -163,10 +187,22 @@ def _people(events):
     return {user.get_username(): display_name(user) for user in users}
 
 
+def _units(events):
+    """{code: name} of the units the step events name (one query for the whole timeline)."""
+    codes = {
+        where.get("unit")
+        for event in events
+        if event.kind in STEP_EVENTS
+        for where in (event.before or {}, event.after or {})
+        if where.get("unit")
+    }
+    return dict(Unit.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+
+
 def lines(events):
     """The events (with `by` selected) as timeline lines, in the order given."""
     events = list(events)
-    people = _people(events)
+    people, units = _people(events), _units(events)
     result = []
     for event in events:
         at, recorded = day_time(event.at), day_time(event.recorded_at)
@@ -176,7 +212,7 @@ def lines(events):
                 title=event.get_kind_display(),
                 at=at,
                 who=display_name(event.by) if event.by_id else SYSTEM,
-                sentence=_sentence(event, people),
+                sentence=_sentence(event, people, units),
                 reason=event.reason,
                 recorded=recorded if recorded != at else "",
                 warning=event.warning,

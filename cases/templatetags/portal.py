@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from cases.catalogue.models import Performer
 from cases.catalogue.units import with_labels
 from cases.core import formats
 from cases.desk import access, outcome
@@ -19,6 +20,7 @@ TONES = {
     outcome.OPEN_WITHIN: "neutral",
     outcome.OPEN_OVERDUE: "red",
     outcome.ENDED: "grey",
+    outcome.STEP_WAITING: "amber",
 }
 
 
@@ -28,6 +30,7 @@ register.filter("day_time", formats.day_time)
 register.filter("vn_number", formats.number)
 register.filter("vn_percent", formats.percent)
 register.filter("display_name", formats.display_name)
+register.filter("working_hours", formats.working_hours)
 
 
 @register.filter
@@ -43,6 +46,19 @@ def qr_svg(text):
 @register.filter
 def outcome_label(code):
     return outcome.LABELS.get(code, "")
+
+
+@register.filter
+def step_outcome_label(code):
+    return outcome.STEP_LABELS.get(code, "")
+
+
+@register.filter
+def waits_for(step):
+    """Who a step handed to nobody by name waits for: "bộ phận chuyên môn", or another unit by its name."""
+    if step.performer == Performer.OTHER_UNIT:
+        return step.unit.name
+    return step.get_performer_display().lower()
 
 
 @register.filter

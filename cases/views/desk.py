@@ -34,6 +34,9 @@ from cases.exchange.export import dossier_rows, export_dossiers, formatted_by_da
 from cases.filters import DossierFilter
 from cases.forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, StepForm, SupplementForm
 
+from . import process
+from .acting import act
+
 PAGE_SIZE = 50
 TODAY_LIST_SIZE = 10
 SEARCH_LIMIT = 15
@@ -273,6 +276,9 @@ class Action:
     method: str  # the step of cases.desk.steps; which states allow it is cases.desk.states.ALLOWED
     done: str
     danger: bool = False
+    # Only for a dossier outside the internal process (imported, older than it): inside it, the official is named by
+    # handing the step over to them, and who handled it is whoever took the handling step up.
+    outside_process: bool = False
 
     @property
     def states(self):
@@ -293,7 +299,7 @@ ACTIONS = {
     "tiep-tuc": Action("Tiếp tục giải quyết", StepForm, "resume", "Đã tiếp tục giải quyết hồ sơ."),
     "co-ket-qua": Action("Ghi nhận có kết quả", StepForm, "resolve", "Đã ghi nhận có kết quả."),
     "tra-ket-qua": Action("Trả kết quả", StepForm, "return_result", "Đã trả kết quả cho người nộp."),
-    "phan-cong": Action("Phân công xử lý", AssignForm, "assign", "Đã phân công người xử lý."),
+    "phan-cong": Action("Phân công xử lý", AssignForm, "assign", "Đã phân công người xử lý.", outside_process=True),
     "tu-choi": Action("Từ chối", ReasonForm, "refuse", "Đã từ chối hồ sơ. In Mẫu 03 cho người nộp.", danger=True),
     "rut": Action("Rút hồ sơ", ReasonForm, "withdraw", "Đã ghi nhận người nộp rút hồ sơ.", danger=True),
     "sua-ngay": Action("Sửa ngày", CorrectDateForm, "correct_date", "Đã sửa ngày; giá trị cũ được lưu."),
@@ -302,10 +308,11 @@ ACTIONS = {
 
 def _render_detail(request, dossier, bound=None, status=200):
     can_change = access.changeable_by(request.user).filter(pk=dossier.pk).exists()
+    steps = process.panel(request, dossier)
     actions = []
     if can_change:
         for slug, action in ACTIONS.items():
-            if dossier.state not in action.states:
+            if dossier.state not in action.states or (action.outside_process and steps["in_process"]):
                 continue
             form = bound[1] if bound and bound[0] == slug else action.form(dossier=dossier, prefix=slug)
             actions.append({"slug": slug, "action": action, "form": form})
@@ -316,6 +323,7 @@ def _render_detail(request, dossier, bound=None, status=200):
         "stops": dossier.clock_stops.select_related("by"),
         "actions": actions,
         "can_change": can_change,
+        "process": steps,
         "has_supplement": dossier.clock_stops.filter(kind=PauseKind.SUPPLEMENT).exists(),
     }
     return render(request, "cases/dossier_detail.html", context, status=status)
@@ -332,16 +340,14 @@ def dossier_action(request, code, action):
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("Không có thao tác này")
+    if spec.outside_process and dossier.steps.exists():
+        messages.error(request, f"{spec.label}: hồ sơ đi theo quy trình nội bộ, hãy chuyển bước cho công chức xử lý.")
+        return redirect("cases:dossier_detail", code=dossier.code)
     form = spec.form(request.POST, dossier=dossier, prefix=action)
     if not form.is_valid():
         messages.error(request, f"{spec.label}: vui lòng sửa các ô được đánh dấu.")
         return _render_detail(request, dossier, bound=(action, form), status=400)
-    try:
-        getattr(dossier, spec.method)(by=request.user, **form.arguments())
-    except ActionRefused as refused:
-        for message in refused.messages:
-            messages.error(request, message)
-    else:
+    if act(request, dossier, spec.method, form.arguments()):
         messages.success(request, spec.done)
         if warning := dossier.last_warning():
             messages.warning(request, warning)

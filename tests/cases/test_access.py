@@ -5,8 +5,9 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Dossier, DossierEvent
+from cases.models import Dossier, DossierEvent, DossierStep
 from cases.views.desk import ACTIONS
+from cases.views.process import MOVES
 from tests.conftest import vn
 
 NOW = vn(2024, 3, 8, 10, 0)
@@ -60,7 +61,12 @@ def snapshot(dossier):
         "received_at",
         "clock_stopped_at",
     )
-    return {name: getattr(dossier, name) for name in fields}, DossierEvent.objects.filter(dossier=dossier).count()
+    steps = list(DossierStep.objects.filter(dossier=dossier).order_by("pk").values())
+    return (
+        {name: getattr(dossier, name) for name in fields},
+        DossierEvent.objects.filter(dossier=dossier).count(),
+        steps,
+    )
 
 
 # One valid-looking POST per action, as a desk officer would send it.
@@ -251,3 +257,147 @@ def test_a_post_with_the_csrf_token_from_the_page_goes_through(pu_hong, cast):
 def test_actions_only_accept_post(client, pu_hong, cast):
     client.force_login(cast["desk_pu_hong"])
     assert client.get(f"/ho-so/{pu_hong.code}/thao-tac/co-ket-qua/").status_code == 405
+
+
+# --- the internal process: moves by officials who do not hold the step (issue 13) --------------------------------
+# One valid-looking POST per move on a dossier at the built-in process's step 2 (receive → handle → return).
+MOVE_DATA = {"nhan": {}, "chuyen": {"number": 3}, "tra-lai": {"number": 1, "reason": "Thiếu giấy tờ"}}
+
+
+def post_move(client, dossier, move, **data):
+    data = {**MOVE_DATA[move], **data}
+    return client.post(
+        reverse("cases:step_move", args=[dossier.code, move]), {f"{move}-{k}": v for k, v in data.items()}
+    )
+
+
+def test_every_move_is_covered_by_these_tests():
+    assert set(MOVE_DATA) == set(MOVES)
+
+
+@pytest.fixture
+def handed(pu_hong, cast, officials):
+    """Pú Hồng's dossier handed to its specialist by name, not yet taken up."""
+    pu_hong.hand_over(by=cast["desk_pu_hong"], to_user=officials["specialist"])
+    return pu_hong
+
+
+@pytest.fixture
+def held(handed, officials):
+    """… and taken up: the specialist holds step 2."""
+    handed.take_up(by=officials["specialist"])
+    return handed
+
+
+@pytest.mark.parametrize("move", list(MOVE_DATA))
+@pytest.mark.parametrize("who", ["desk_keo_lom", "outsider", "office", "economy"])
+def test_officials_of_other_units_cannot_move_a_step_by_a_forged_post(client, cast, officials, handed, who, move):
+    """Not readable (another commune, another district, the district's Phòng Kinh tế - Hạ tầng while it holds no
+    step): 404; readable but not theirs (the district office): 403. Nothing is written either way."""
+    client.force_login({**cast, **officials}[who])
+    before = snapshot(handed)
+    response = post_move(client, handed, move, to_user=cast["desk_keo_lom"].pk)
+    assert response.status_code == (403 if who == "office" else 404)
+    assert snapshot(handed) == before
+
+
+@pytest.mark.parametrize("move", list(MOVE_DATA))
+def test_a_pu_hong_officer_cannot_move_keo_loms_dossiers(client, keo_lom, cast, move):
+    client.force_login(cast["desk_pu_hong"])
+    for dossier in keo_lom.values():
+        before = snapshot(dossier)
+        assert post_move(client, dossier, move).status_code == 404
+        assert snapshot(dossier) == before
+
+
+@pytest.mark.parametrize("move", list(MOVE_DATA))
+@pytest.mark.parametrize("who", ["desk_pu_hong", "leader"])
+def test_officials_of_the_same_unit_who_do_not_hold_the_step_are_refused(client, cast, officials, held, who, move):
+    """The step is the specialist's: the desk that handed it on and the leader may read the dossier, not move it."""
+    client.force_login({**cast, **officials}[who])
+    before = snapshot(held)
+    assert post_move(client, held, move).status_code == 403
+    assert snapshot(held) == before
+
+
+def test_a_step_named_for_the_specialist_is_not_taken_up_by_the_leader(client, cast, officials, handed):
+    client.force_login(officials["leader"])
+    before = snapshot(handed)
+    assert post_move(client, handed, "nhan").status_code == 403
+    assert snapshot(handed) == before
+    assert client.get(f"/ho-so/{handed.code}/").context["process"]["moves"] == []
+
+
+def test_the_other_unit_sees_and_acts_on_the_dossier_only_while_it_holds_its_step(
+    client, linked, units, procedures, cast, officials
+):
+    desk, economy = cast["desk_pu_hong"], officials["economy"]
+    dossier = Dossier.receive(
+        unit=units["pu_hong"], procedure=procedures["land"], applicant_name="Lầu A Chứ", by=desk,
+        received_at=vn(2024, 3, 7, 8, 0),
+    )  # fmt: skip
+    client.force_login(economy)
+    page = f"/ho-so/{dossier.code}/"
+    assert client.get(page).status_code == 404
+    assert post_move(client, dossier, "nhan").status_code == 404
+    dossier.hand_over(by=desk)
+    response = client.get(page)
+    assert response.status_code == 200
+    assert [move["slug"] for move in response.context["process"]["moves"]] == ["nhan"]
+    assert response.context["actions"] == []  # the desk's own actions stay with Pú Hồng
+    for slug in ACTION_DATA:
+        before = snapshot(dossier)
+        assert post_action(client, dossier, slug, economy).status_code == 404
+        assert snapshot(dossier) == before
+    assert post_move(client, dossier, "nhan").status_code == 302
+    assert post_move(client, dossier, "chuyen", number=3).status_code == 302
+    # Handed on to Pú Hồng's leader: the page, the moves and the list are closed to the other unit again.
+    assert client.get(page).status_code == 404
+    before = snapshot(dossier)
+    for move, data in (("nhan", {}), ("chuyen", {"number": 4}), ("tra-lai", {"number": 2, "reason": "Xem lại"})):
+        assert post_move(client, dossier, move, **data).status_code == 404
+    assert snapshot(dossier) == before
+    assert dossier.code not in client.get("/viec-cua-toi/").content.decode()
+
+
+@pytest.mark.parametrize("slug", list(ACTION_DATA))
+def test_a_specialist_of_pu_hong_reads_its_dossiers_but_has_none_of_the_desks_actions(
+    client, pu_hong, keo_lom, cast, officials, slug
+):
+    specialist = officials["specialist"]
+    client.force_login(specialist)
+    response = client.get(f"/ho-so/{pu_hong.code}/")
+    assert response.status_code == 200
+    assert response.context["actions"] == [] and response.context["process"]["moves"] == []
+    assert "Bạn chỉ được xem hồ sơ này." in response.content.decode()
+    before = snapshot(pu_hong)
+    assert post_action(client, pu_hong, slug, specialist).status_code == 404
+    assert snapshot(pu_hong) == before
+    assert client.get(f"/ho-so/{keo_lom['open'].code}/").status_code == 404
+    assert client.get("/tiep-nhan/").status_code == 403
+
+
+def test_moves_only_accept_post(client, held, officials):
+    client.force_login(officials["specialist"])
+    for move in MOVE_DATA:
+        assert client.get(reverse("cases:step_move", args=[held.code, move])).status_code == 405
+    assert client.post(reverse("cases:step_move", args=[held.code, "xoa"])).status_code == 404
+
+
+HOSTILE = ["\x00", "99999999999999999999", "-1", "<b>'\"%", "x" * 5000, "Đ\u0300\u202e漢字😀"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_in_a_move_are_refused_never_a_500(client, held, officials, value):
+    """The step numbers and the official of the holder's own moves: a Vietnamese message, nothing written. A reason
+    is free text: only a NUL or one past 4.000 characters is refused."""
+    client.raise_request_exception = False
+    client.force_login(officials["specialist"])
+    before = snapshot(held)
+    sent = [("chuyen", {"number": value}), ("chuyen", {"to_user": value}), ("tra-lai", {"number": value})]
+    if value in ("\x00", "x" * 5000):
+        sent.append(("tra-lai", {"reason": value}))
+    for move, data in sent:
+        response = post_move(client, held, move, **data)
+        assert response.status_code == 302, (move, data, response.status_code)
+        assert snapshot(held) == before

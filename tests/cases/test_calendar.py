@@ -276,6 +276,29 @@ def test_fast_working_time_agrees_with_walking_day_by_day(cal):
         assert cal.working_seconds_between(moment, later) == cal._working_seconds_by_walking(moment, later), moment
 
 
+def test_the_latest_start_is_where_working_seconds_between_reaches_the_amount(cal):
+    """A step is hanging when working_seconds_between(last touch, now) >= N hours; the list asks SQL for
+    last touch <= latest_start(now, N hours) instead. Both say the same for every moment, fast path or walking."""
+    rnd = random.Random(20240311)
+    start = vn(2023, 1, 1)
+    amounts = [1, 4.5 * HOUR, 8 * HOUR, 16 * HOUR, 7.5 * HOUR, 5 * 8 * HOUR]
+    for _ in range(1500):
+        end = start + timedelta(minutes=rnd.randrange(4 * 365 * 24 * 60))
+        if rnd.random() < 0.4:
+            end = end.replace(hour=rnd.choice([0, 7, 11, 13, 17, 23]), minute=rnd.choice([0, 30]))
+        seconds = rnd.choice(amounts)
+        latest = cal.latest_start(end, seconds)
+        assert latest == cal._latest_start_by_walking(cal.local(end), seconds), end
+        assert cal.working_seconds_between(latest, end) >= seconds, end
+        assert cal.working_seconds_between(latest + timedelta(seconds=1), end) < seconds, end
+    # Exactly at a boundary the latest moment is the opening after the break, not the close before it.
+    assert cal.latest_start(vn(2024, 3, 4, 9, 0), 2 * HOUR) == vn(2024, 3, 4, 7, 0)
+    assert cal.latest_start(vn(2024, 3, 4, 14, 30), HOUR) == vn(2024, 3, 4, 13, 30)
+    assert cal.latest_start(vn(2024, 3, 4, 8, 0), HOUR) == vn(2024, 3, 4, 7, 0)  # Monday: Friday's close is earlier
+    assert cal.latest_start(vn(2024, 3, 4, 8, 0), 2 * HOUR) == vn(2024, 3, 1, 16, 0)
+    assert cal.latest_start(vn(1995, 3, 7, 10, 0), 8 * HOUR) == vn(1995, 3, 6, 10, 0)  # outside the table
+
+
 def test_working_time_far_outside_the_seeded_years_still_counts(cal):
     assert cal.due_at(vn(1995, 3, 6, 10, 0), 1) == vn(1995, 3, 7, 10, 0)
     assert cal.due_at(vn(2080, 3, 1, 10, 0), 1) == vn(2080, 3, 4, 10, 0)  # Friday → Monday

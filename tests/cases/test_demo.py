@@ -203,17 +203,19 @@ def test_demo_accounts_give_one_login_per_role_and_can_run_twice(units, capsys):
     call_command("demo_accounts")
     out = capsys.readouterr().out
     assert "motcua@2026" in out and "TRÌNH DIỄN" in out
-    for username in ("motcua.puhong", "motcua.keolom", "vanphong.dbd", "noivu.dbd", "quantri"):
+    logins = ("motcua.puhong", "chuyenvien.puhong", "lanhdao.puhong", "motcua.keolom", "vanphong.dbd", "noivu.dbd",
+              "quantri")  # fmt: skip
+    for username in logins:
         assert username in out
+    assert "Công chức chuyên môn" in out and "Lãnh đạo đơn vị" in out
     call_command("demo_accounts")
     users = get_user_model().objects
-    assert (
-        users.filter(username__in=["motcua.puhong", "motcua.keolom", "vanphong.dbd", "noivu.dbd", "quantri"]).count()
-        == 5
-    )
+    assert users.filter(username__in=logins).count() == 7
     roles = set(Membership.objects.values_list("user__username", "unit__code", "role"))
     assert roles == {
         ("motcua.puhong", "DBD-PH", Role.DESK),
+        ("chuyenvien.puhong", "DBD-PH", Role.SPECIALIST),
+        ("lanhdao.puhong", "DBD-PH", Role.LEADER),
         ("motcua.keolom", "DBD-KL", Role.DESK),
         ("vanphong.dbd", "DBD", Role.OFFICE),
         ("noivu.dbd", "DBD", Role.HOME_AFFAIRS),
@@ -223,6 +225,8 @@ def test_demo_accounts_give_one_login_per_role_and_can_run_twice(units, capsys):
     desk = users.get(username="motcua.puhong")
     assert desk.check_password("motcua@2026") and not desk.is_staff
     assert desk.get_full_name() == "Giàng A Sử"
+    assert users.get(username="chuyenvien.puhong").get_full_name() == "Quàng Thị Hoa"
+    assert users.get(username="lanhdao.puhong").get_full_name() == "Mùa A Tủa"
 
 
 def test_demo_accounts_take_over_the_unassigned_demo_dossiers_of_their_commune(units, procedures):

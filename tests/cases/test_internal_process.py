@@ -14,24 +14,10 @@ from django.http import Http404
 from cases.catalogue.processes import default_plan
 from cases.desk import access, outcome
 from cases.desk.steps import ActionRefused
-from cases.models import Dossier, DossierEvent, DossierStep, Membership, Performer, Process, ProcessStep, Role
+from cases.models import Dossier, DossierEvent, DossierStep, Membership, Performer, Role
 from tests.conftest import vn
 
 MONDAY_NINE = vn(2024, 3, 4, 9, 0)
-
-
-@pytest.fixture
-def officials(cast, units, django_user_model):
-    def official(username, unit, role, name):
-        user = django_user_model.objects.create_user(username=username, first_name=name)
-        Membership.objects.create(user=user, unit=unit, role=role)
-        return user
-
-    return {
-        "specialist": official("chuyenvien.puhong", units["pu_hong"], Role.SPECIALIST, "Quàng Văn Chuyên"),
-        "leader": official("lanhdao.puhong", units["pu_hong"], Role.LEADER, "Lò Thị Lãnh"),
-        "economy": official("chuyenvien.ktht", units["economy"], Role.SPECIALIST, "Cà Văn Hạ"),
-    }
 
 
 @pytest.fixture
@@ -181,21 +167,6 @@ def test_returning_the_result_ends_the_process(dossier, cast, officials):
 
 
 # --- another unit's step (liên thông) and who may move a step ------------------------------------------------
-@pytest.fixture
-def linked(procedures, units):
-    process = Process.objects.create(procedure=procedures["land"], unit=units["pu_hong"])
-    for number, name, performer, unit, hours in (
-        (1, "Tiếp nhận", Performer.DESK, None, 4),
-        (2, "Thẩm định tại Phòng Kinh tế - Hạ tầng", Performer.OTHER_UNIT, units["economy"], 28),
-        (3, "Lãnh đạo ký", Performer.LEADER, None, 4),
-        (4, "Trả kết quả", Performer.DESK, None, 4),
-    ):
-        ProcessStep.objects.create(
-            process=process, number=number, name=name, performer=performer, performer_unit=unit, hours=hours
-        )
-    return process
-
-
 def test_another_unit_sees_and_moves_the_dossier_only_while_it_holds_its_step(linked, dossier, cast, officials, units):
     economy = officials["economy"]
     with pytest.raises(Http404):

@@ -1,6 +1,7 @@
 """Browser tests: headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against a live server."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,21 @@ def log_in(page, base, user):
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/")
+
+
+def log_in_as(page, base, user):
+    """Another officer at the same browser: the previous one's session is dropped first."""
+    page.context.clear_cookies()
+    log_in(page, base, user)
+
+
+def receive_land_dossier(page, base, applicant):
+    """Receive a dossier of the land procedure at the logged-in desk, keyboard first, and wait for its receipt."""
+    page.goto(f"{base}/tiep-nhan/")
+    page.keyboard.type("hoa giai tranh chap")
+    page.get_by_role("option", name=re.compile("hòa giải tranh chấp đất đai")).wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_label("Họ và tên người nộp").fill(applicant)
+    page.get_by_role("button", name="Tiếp nhận và in giấy hẹn").click()
+    page.wait_for_url(re.compile(r"/bien-nhan/$"))

@@ -1,13 +1,11 @@
 """The warnings an officer needs, seen in the browser: a receipt at 23:54 and an apology after the due time."""
 
-import re
-
 import pytest
 import time_machine
 
 from cases.models import Dossier
 from tests.conftest import make, vn
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, receive_land_dossier
 
 pytestmark = pytest.mark.e2e
 
@@ -21,14 +19,7 @@ def test_the_desk_is_warned_of_a_late_night_receipt_and_of_a_late_apology(
     base = live_server.url
     with time_machine.travel(vn(2024, 3, 5, 23, 54), tick=False):  # a Tuesday night
         log_in(page, base, cast["desk_pu_hong"])
-        page.goto(f"{base}/tiep-nhan/")
-        page.keyboard.type("hoa giai tranh chap")
-        page.get_by_role("option", name=re.compile("hòa giải tranh chấp đất đai")).wait_for()
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")
-        page.get_by_label("Họ và tên người nộp").fill("Giàng A Páo")
-        page.get_by_role("button", name="Tiếp nhận và in giấy hẹn").click()
-        page.wait_for_url(re.compile(r"/bien-nhan/$"))
+        receive_land_dossier(page, base, "Giàng A Páo")
         warning = page.locator(".message-warning")
         assert "Hồ sơ tiếp nhận lúc 23:54 05/03/2024, ngoài giờ làm việc" in warning.text_content()
         shot(page, f"{width}-1-tiep-nhan-23-54")

@@ -17,6 +17,9 @@ DEMO_PASSWORD = "motcua@2026"
 # the receipt then reads "Giàng A Sử", in Vietnamese order.
 ACCOUNTS = (
     ("motcua.puhong", "DBD-PH", Role.DESK, "Giàng A", "Sử"),
+    # Who performs Pú Hồng's internal process after the desk: a specialist (công chức chuyên môn) and the leader.
+    ("chuyenvien.puhong", "DBD-PH", Role.SPECIALIST, "Quàng Thị", "Hoa"),
+    ("lanhdao.puhong", "DBD-PH", Role.LEADER, "Mùa A", "Tủa"),
     ("motcua.keolom", "DBD-KL", Role.DESK, "Vàng Thị", "Mai"),
     ("vanphong.dbd", "DBD", Role.OFFICE, "Nguyễn Văn", "Thắng"),
     ("noivu.dbd", "DBD", Role.HOME_AFFAIRS, "Lò Thị", "Hương"),
