@@ -29,6 +29,7 @@ CENTER = Alignment(horizontal="center", vertical="center")
 CHARS_PER_WIDTH = 1.3
 LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
+HOURS_FORMAT = "#,##0.0"
 HEADER_ROW = 4
 PAPER_A4 = "9"  # Worksheet.PAPERSIZE_A4; write-only sheets lack the constant
 
@@ -60,15 +61,18 @@ OFFICIAL_COLUMNS = [
     ("Họ và tên", 26, "text"),
     ("Tên đăng nhập", 18, "text"),
     ("Đơn vị", 30, "text"),
-    ("Hồ sơ đã giải quyết", 11, "count"),
-    ("Giải quyết đúng hạn (kể cả trước hạn)", 12, "count"),
-    ("Giải quyết quá hạn", 10, "count"),
-    ("Tỷ lệ đúng hạn", 10, "rate"),
-    ("Đang giải quyết quá hạn (cuối kỳ)", 11, "count"),
+    ("Bước xử lý đã hoàn thành", 11, "count"),
+    ("Trước hạn", 9, "count"),
+    ("Đúng hạn", 9, "count"),
+    ("Trễ hạn", 9, "count"),
+    ("Tỷ lệ đúng hạn (kể cả trước hạn)", 10, "rate"),
+    ("Số giờ làm việc trễ hạn", 10, "hours"),
+    ("Trả lại bước trước", 9, "count"),
+    ("Bước đang giữ quá hạn (cuối kỳ)", 11, "count"),
     ("Xếp loại", 24, "text"),
 ]
 # Columns (letters) of the rates coloured when below target: (sheet, column letter, setting name).
-UNIT_ON_TIME_COLUMN, UNIT_ONLINE_COLUMN, OFFICIAL_ON_TIME_COLUMN = "H", "M", "H"
+UNIT_ON_TIME_COLUMN, UNIT_ONLINE_COLUMN, OFFICIAL_ON_TIME_COLUMN = "H", "M", "I"
 
 LEVEL_SHORT = {Level.PROVINCE: "Tỉnh", Level.DISTRICT: "Huyện", Level.COMMUNE: "Xã"}
 
@@ -105,16 +109,20 @@ def unit_values(index, item):
 
 
 def official_values(index, item):
+    c = item.counters
     return [
         index,
         item.full_name,
         item.username,
         item.unit.label,
-        item.handled,
-        item.timely,
-        item.late,
-        _fraction(item.on_time_rate),
-        item.overdue,
+        c.handled,
+        c.early,
+        c.on_time,
+        c.late,
+        _fraction(c.on_time_rate),
+        c.hours_late,
+        c.sent_back,
+        c.overdue,
         item.rating,
     ]
 
@@ -189,6 +197,8 @@ def _append_rows(sheet, columns, rows):
                 cell.number_format = COUNT_FORMAT
             elif kind == "rate":
                 cell.number_format = RATE_FORMAT
+            elif kind == "hours":
+                cell.number_format = HOURS_FORMAT
             else:
                 cell.alignment = WRAP_LEFT
                 lines = max(lines, _lines(value, width))
@@ -243,7 +253,13 @@ def _rule_sheet(book, appraisal):
             " quá hạn gửi hoặc đã được trả lời; yêu cầu còn trong hạn chưa tính.",
             BODY,
         ),
-        ("- Số hồ sơ của cán bộ: theo người xử lý ghi trên hồ sơ; cùng cách phân loại với Biểu II.06a.", BODY),
+        (
+            "- Số liệu của cán bộ: theo các bước xử lý hồ sơ do cán bộ đảm nhận (người nhận bước), hoàn thành trong kỳ."
+            " Bước trễ hạn là bước hoàn thành sau thời hạn của bước; trước hạn là hoàn thành vào ngày trước ngày hết"
+            " hạn; còn lại là đúng hạn. Số giờ trễ hạn tính bằng giờ làm việc. Trả lại bước trước: số bước cán bộ"
+            " kết thúc bằng việc trả hồ sơ lại bước trước.",
+            BODY,
+        ),
         ("", BODY),
         (f"Lập lúc {timezone.localtime():%H:%M ngày %d/%m/%Y} từ Cổng Một cửa.", ITALIC),
     ]
@@ -280,7 +296,7 @@ def workbook(appraisal, progress=_noop):
         "Cán bộ",
         OFFICIAL_COLUMNS,
         f"KẾT QUẢ GIẢI QUYẾT HỒ SƠ CỦA TỪNG CÁN BỘ — {scope.upper()}",
-        f"Kỳ đánh giá: {period.range_text}. Hồ sơ tính cho người xử lý ghi trên hồ sơ.",
+        f"Kỳ đánh giá: {period.range_text}. Số liệu theo các bước xử lý hồ sơ do từng cán bộ đảm nhận.",
         "C5",
     )
     rows = (official_values(i, o) for i, o in enumerate(appraisal.officials, start=1))

@@ -1,0 +1,169 @@
+"""The steps' figures of a scope and a period, by official and by department: closed months read from their freeze
+(when it holds the steps), the rest live (reports.figures.steps), composed exactly. What the officials sheet, the
+dashboard's "where dossiers wait" and "which steps are late most", and explanations read.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from cases.catalogue.models import Performer, Unit
+from cases.catalogue.units import with_labels
+
+from . import steps
+from .counters import unit_ids as literal_ids
+from .freeze import segments
+from .steps import NO_HOLDER, StepCounters
+
+
+def step_figures(period, units, now=None):
+    """{(unit id, performer, holder id, holder name): StepCounters} for the period over the units' steps."""
+    ids = literal_ids(units)
+    parts = segments(period)
+    stored = [freeze.pk for _, freeze in parts if freeze is not None and freeze.with_steps]
+    frozen = steps.frozen(stored, ids) if stored else {}
+    pieces = [
+        frozen[freeze.pk] if freeze is not None and freeze.with_steps else steps.live(part, ids, now)
+        for part, freeze in parts
+    ]
+    return steps.compose(pieces)
+
+
+@dataclass
+class Person:
+    """Who held steps: an account, a name imported without one, or nobody recorded."""
+
+    holder_id: int | None
+    holder_name: str
+    full_name: str
+    username: str
+
+    @property
+    def recorded(self):
+        return self.holder_id is not None or bool(self.holder_name)
+
+    @property
+    def param(self):
+        """The dossier list's `nguoi_xu_ly` value for this person ("" for nobody recorded)."""
+        if self.holder_id is not None:
+            return str(self.holder_id)
+        return f"ten:{self.holder_name}" if self.holder_name else "khong"
+
+
+def people(keys):
+    """{(holder id, holder name): Person} for the holders of the keys (one query for the accounts)."""
+    ids = {holder_id for holder_id, _ in keys if holder_id is not None}
+    accounts = {
+        user["pk"]: user
+        for user in get_user_model().objects.filter(pk__in=ids).values("pk", "username", "first_name", "last_name")
+    }
+    found = {}
+    for holder_id, holder_name in keys:
+        if holder_id is not None:
+            user = accounts.get(holder_id, {})
+            # As formats.display_name writes a user (first and last name, else the login), from the row's values.
+            full = f"{user.get('first_name', '')} {user.get('last_name', '')}".strip() or user.get("username", "")
+            found[(holder_id, holder_name)] = Person(holder_id, holder_name, full, user.get("username", ""))
+        elif holder_name:
+            found[(holder_id, holder_name)] = Person(None, holder_name, holder_name, "")
+        else:
+            found[(holder_id, holder_name)] = Person(None, "", NO_HOLDER, "")
+    return found
+
+
+@dataclass
+class OfficialRow:
+    unit: Unit
+    person: Person
+    counters: StepCounters
+
+
+@dataclass
+class DepartmentRow:
+    unit: Unit
+    performer: str
+    counters: StepCounters
+
+    @property
+    def label(self):
+        return Performer(self.performer).label
+
+
+def _units_by_id(units):
+    """{id: unit} of the units (labelled), read from a list of units or fetched for a list of ids."""
+    if units and isinstance(next(iter(units)), Unit):
+        return {unit.pk: unit for unit in units}
+    return {unit.pk: unit for unit in with_labels(Unit.objects.filter(pk__in=literal_ids(units)))}
+
+
+def by_official(figures, units):
+    """[OfficialRow] per unit and holder, the units in tree order, then by name; nobody recorded last in a unit."""
+    grouped = {}
+    for (unit_id, _, holder_id, holder_name), counters in figures.items():
+        key = (unit_id, holder_id, holder_name)
+        grouped[key] = grouped.get(key, StepCounters()) + counters
+    unit_by_id = _units_by_id(units)
+    found = people({(holder_id, name) for _, holder_id, name in grouped})
+    rows = [
+        OfficialRow(unit_by_id[unit_id], found[(holder_id, name)], counters)
+        for (unit_id, holder_id, name), counters in grouped.items()
+        if unit_id in unit_by_id
+    ]
+    rows.sort(
+        key=lambda row: (
+            row.unit.path, not row.person.recorded, row.person.full_name.casefold(), row.person.username
+        )
+    )  # fmt: skip
+    return rows
+
+
+def by_department(figures, units):
+    """[DepartmentRow] per unit and kind of step (the desk, the specialists, the leader, liên thông)."""
+    grouped = {}
+    for (unit_id, performer, _, _), counters in figures.items():
+        grouped[(unit_id, performer)] = grouped.get((unit_id, performer), StepCounters()) + counters
+    unit_by_id = _units_by_id(units)
+    order = {value: index for index, value in enumerate(Performer.values)}
+    rows = [
+        DepartmentRow(unit_by_id[unit_id], performer, counters)
+        for (unit_id, performer), counters in grouped.items()
+        if unit_id in unit_by_id
+    ]
+    rows.sort(key=lambda row: (row.unit.path, order.get(row.performer, 99)))
+    return rows
+
+
+def late_most(rows, limit=None):
+    """The rows with late or overdue steps, the most late first (by count, then by working hours)."""
+    found = [row for row in rows if row.counters.late or row.counters.overdue]
+    found.sort(key=lambda row: (-row.counters.late, -row.counters.seconds_late, -row.counters.overdue))
+    return found[:limit] if limit else found
+
+
+@dataclass
+class WaitingRow:
+    unit: Unit
+    number: int
+    name: str
+    performer: str
+    person: Person
+    open: int
+    not_taken: int
+    overdue: int
+
+
+def waiting(units, now=None):
+    """Where dossiers wait now: [WaitingRow] by unit, step and holder, the units in tree order and steps in order."""
+    rows = steps.waiting(literal_ids(units), now)
+    unit_by_id = _units_by_id(units)
+    found = people({(row["holder_id"], row["holder_name"]) for row in rows})
+    result = [
+        WaitingRow(
+            unit_by_id[row["unit_id"]], row["number"], row["name"], row["performer"],
+            found[(row["holder_id"], row["holder_name"])], row["open"], row["not_taken"], row["overdue"],
+        )  # fmt: skip
+        for row in rows
+        if row["unit_id"] in unit_by_id
+    ]
+    result.sort(key=lambda row: (row.unit.path, row.number, row.name, not row.person.recorded, row.person.full_name))
+    return result
