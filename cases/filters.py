@@ -117,8 +117,9 @@ class DossierFilterForm(forms.Form):
             start, end = data.get("ky_tu"), data.get("ky_den")
             if not (start and end):
                 self.add_error(
-                "so_lieu" if data.get("so_lieu") else "buoc_tt", "Cần cả ngày đầu (ky_tu) và ngày cuối (ky_den) của kỳ."
-            )
+                    "so_lieu" if data.get("so_lieu") else "buoc_tt",
+                    "Cần cả ngày đầu (ky_tu) và ngày cuối (ky_den) của kỳ.",
+                )
             elif end < start:
                 self.add_error("ky_den", f"Ngày cuối kỳ {end:%d/%m/%Y} trước ngày đầu {start:%d/%m/%Y}.")
         return data

@@ -295,8 +295,12 @@ def _officials(period, units):
     rows = by_official(step_figures(period, units), units)
     return [
         OfficialAppraisal(
-            handler_id=row.person.holder_id, full_name=row.person.full_name, username=row.person.username,
-            unit=row.unit, counters=row.counters, recorded=row.person.recorded,
-        )  # fmt: skip
+            handler_id=row.person.holder_id,
+            full_name=row.person.full_name,
+            username=row.person.username,
+            unit=row.unit,
+            counters=row.counters,
+            recorded=row.person.recorded,
+        )
         for row in rows
     ]

@@ -159,9 +159,15 @@ def waiting(units, now=None):
     found = people({(row["holder_id"], row["holder_name"]) for row in rows})
     result = [
         WaitingRow(
-            unit_by_id[row["unit_id"]], row["number"], row["name"], row["performer"],
-            found[(row["holder_id"], row["holder_name"])], row["open"], row["not_taken"], row["overdue"],
-        )  # fmt: skip
+            unit_by_id[row["unit_id"]],
+            row["number"],
+            row["name"],
+            row["performer"],
+            found[(row["holder_id"], row["holder_name"])],
+            row["open"],
+            row["not_taken"],
+            row["overdue"],
+        )
         for row in rows
         if row["unit_id"] in unit_by_id
     ]

@@ -89,7 +89,8 @@ def test_a_freeze_made_before_steps_were_counted_is_read_live(stepped, units, no
 
 def test_where_dossiers_wait_now(stepped, units, now):
     rows = waiting([units["pu_hong"], units["keo_lom"]], NOW)
-    assert [(row.unit.code, row.number, row.person.full_name, row.open, row.not_taken, row.overdue) for row in rows] == [
+    found = [(row.unit.code, row.number, row.person.full_name, row.open, row.not_taken, row.overdue) for row in rows]
+    assert found == [
         ("DBD-PH", 2, "Quàng Văn Chuyên", 1, 0, 1),
         ("DBD-PH", 3, "(Chưa ghi người xử lý)", 1, 1, 0),
         ("DBD-KL", 2, "(Chưa ghi người xử lý)", 1, 1, 0),

@@ -1,6 +1,7 @@
 """Nội vụ's officials sheet ("Cán bộ" of the appraisal workbook) built from the steps, read back with openpyxl."""
 
 import csv
+import re
 from io import BytesIO
 
 import pytest
@@ -23,6 +24,9 @@ RULES = [
     ("Hoàn thành nhiệm vụ", {"min_on_time_rate": 50}),
     ("Không hoàn thành nhiệm vụ", {}),
 ]
+
+
+DONE = "Hoàn thành nhiệm vụ"
 
 
 @pytest.fixture(autouse=True)
@@ -51,8 +55,8 @@ def test_the_sheet_shows_each_officials_steps_and_rates_people_only(stepped, uni
     assert rows == [
         # The desk: 5 of 6 in time (83,33%); the specialist 1 of 2 and 2 held overdue at the end of March.
         (1, "Lò Văn A", "motcua.puhong", "UBND xã Pú Hồng", 6, 1, 4, 1, 0.8333, 1.5, 0, 0, "Hoàn thành tốt nhiệm vụ"),
-        (2, "Nguyễn Văn Nhập", None, "UBND xã Pú Hồng", 2, 1, 0, 1, 0.5, 1.5, 0, 0, "Hoàn thành nhiệm vụ"),
-        (3, "Quàng Văn Chuyên", "chuyenvien.puhong", "UBND xã Pú Hồng", 2, 1, 0, 1, 0.5, 1, 1, 2, "Hoàn thành nhiệm vụ"),
+        (2, "Nguyễn Văn Nhập", None, "UBND xã Pú Hồng", 2, 1, 0, 1, 0.5, 1.5, 0, 0, DONE),
+        (3, "Quàng Văn Chuyên", "chuyenvien.puhong", "UBND xã Pú Hồng", 2, 1, 0, 1, 0.5, 1, 1, 2, DONE),
         # Nobody recorded: counted, never rated.
         (4, "(Chưa ghi người xử lý)", None, "UBND xã Pú Hồng", 1, 0, 1, 0, 1, 0, 0, 0, None),
         (5, "Vàng Thị B", "motcua.keolom", "UBND xã Keo Lôm", 1, 0, 1, 0, 1, 0, 0, 0, "Hoàn thành xuất sắc nhiệm vụ"),
@@ -117,8 +121,9 @@ def test_the_sheet_agrees_with_the_step_export(stepped, units, now, tmp_path):
         exported = list(csv.DictReader(handle))
     counted = {}
     for row in exported:
+        # Whatever the moment's layout ("dd/mm/yyyy HH:MM" or ISO), March 2024 is in it.
         finished = row["hoan_thanh_luc"]
-        if not finished or not periods.parse_day(finished.split()[-1]).month == 3:
+        if not re.search(r"/03/2024|2024-03-", finished):
             continue
         counts = counted.setdefault(row["nguoi_xu_ly"] or "(Chưa ghi người xử lý)", [0, 0])
         counts[0] += 1
