@@ -5,14 +5,25 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level
 from cases.core import safe
 from cases.core.formats import RATE_DIGITS, RATE_FORMAT, percent_limit
-from reports.documents.styles import BODY, BOLD, FONT_NAME, HEAD_FILL, ITALIC, TITLE
+from reports.documents.styles import (
+    BODY,
+    BOLD,
+    BOX,
+    CENTER,
+    FONT_NAME,
+    HEAD_FILL,
+    ITALIC,
+    TITLE,
+    WRAP_CENTER,
+    WRAP_LEFT,
+    print_setup,
+)
 
 
 def _noop(percent_done, message):
@@ -21,17 +32,11 @@ def _noop(percent_done, message):
 
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 BAD_FONT = Font(name=FONT_NAME, size=11, color="9C0006", bold=True)
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-CENTER = Alignment(horizontal="center", vertical="center")
 CHARS_PER_WIDTH = 1.3
 LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
 HOURS_FORMAT = "#,##0.0"
 HEADER_ROW = 4
-PAPER_A4 = "9"  # Worksheet.PAPERSIZE_A4; write-only sheets lack the constant
 
 # (header, width, kind) — kind: text, count, rate. The value of each column comes from the row functions below.
 UNIT_COLUMNS = [
@@ -137,7 +142,7 @@ def _sheet(book, title, columns, heading, subtitle, freeze):
     for index, (_, width, _) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = freeze
-    _print_setup(sheet)
+    print_setup(sheet)
     last = get_column_letter(len(columns))
     for row, (text, font) in enumerate(
         [(heading, TITLE), (subtitle, ITALIC), (_targets_text(), ITALIC)],
@@ -156,20 +161,6 @@ def _sheet(book, title, columns, heading, subtitle, freeze):
     sheet.append(header)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     return sheet
-
-
-def _print_setup(sheet):
-    """A4 landscape, fitted to the width; set before the first row (a write-only sheet writes its head then)."""
-    sheet.page_setup.paperSize = PAPER_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_margins.left, sheet.page_margins.right = 0.79, 0.59
-    sheet.page_margins.top, sheet.page_margins.bottom = 0.79, 0.79
-    sheet.print_options.horizontalCentered = True
-    sheet.oddFooter.center.text = "Trang &P/&N"
-    sheet.oddFooter.center.font = FONT_NAME
 
 
 def _targets_text():
@@ -230,7 +221,7 @@ RULE_WIDTH = 120
 def _rule_sheet(book, appraisal):
     sheet = book.create_sheet("Cách xếp loại")
     sheet.column_dimensions["A"].width = RULE_WIDTH
-    _print_setup(sheet)
+    print_setup(sheet)
     lines = [
         ("CÁCH XẾP LOẠI", TITLE),
         (f"{_scope_name(appraisal.scope)} — kỳ đánh giá {appraisal.period.range_text}", ITALIC),

@@ -23,6 +23,7 @@ March at Pú Hồng: the desk 6 handled (early 1, on time 4, late 1; 1,5 h); the
 sent back 1; overdue at the end 2); Nhập 2 (early 1, late 1; 1,5 h); nobody 1 (on time).
 """
 
+import lxml.html
 import pytest
 import time_machine
 
@@ -124,3 +125,25 @@ def stepped(units, procedures, cast, officials):
 def now():
     with at(NOW):
         yield NOW
+
+
+def seen(response):
+    """A page's words as a reader sees them: tags and SVG dropped, spaces squeezed."""
+    tree = lxml.html.fromstring(response.content.decode())
+    for svg in tree.xpath("//svg"):
+        svg.drop_tree()
+    return _words(tree)
+
+
+def table_rows(response, table_class):
+    """[[cell text, …], …] of the body rows of the page's table with that class."""
+    tree = lxml.html.fromstring(response.content.decode())
+    (table,) = tree.xpath(f"//table[contains(concat(' ', @class, ' '), ' {table_class} ')]")
+    return [
+        [_words(cell) for cell in row.xpath("./td|./th")] for row in table.xpath("./tbody/tr")
+    ]
+
+
+def _words(element):
+    # Each piece of text on its own: two cells side by side read as two words, not one.
+    return " ".join(" ".join(element.itertext()).split())
