@@ -26,4 +26,3 @@ def control_sheet(request, code):
         "today": timezone.localdate(),
     }
     return render(request, "cases/control_sheet.html", context)
-

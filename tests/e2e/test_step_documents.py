@@ -15,10 +15,7 @@ SPILL = "document.documentElement.scrollWidth - document.documentElement.clientW
 
 def pages_of(pdf):
     """[(width, height)] in points of each page of a PDF Chromium printed."""
-    return [
-        (float(w), float(h))
-        for w, h in re.findall(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
-    ]
+    return [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)]
 
 
 def test_the_control_sheet_prints_on_a4_with_each_hand_over(live_server, page, shot, cast, stepped):  # noqa: F811

@@ -139,9 +139,7 @@ def table_rows(response, table_class):
     """[[cell text, …], …] of the body rows of the page's table with that class."""
     tree = lxml.html.fromstring(response.content.decode())
     (table,) = tree.xpath(f"//table[contains(concat(' ', @class, ' '), ' {table_class} ')]")
-    return [
-        [_words(cell) for cell in row.xpath("./td|./th")] for row in table.xpath("./tbody/tr")
-    ]
+    return [[_words(cell) for cell in row.xpath("./td|./th")] for row in table.xpath("./tbody/tr")]
 
 
 def _words(element):
