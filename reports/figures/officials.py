@@ -134,9 +134,10 @@ def by_department(figures, units):
 
 
 def late_most(rows, limit=None):
-    """The rows with late or overdue steps, the most late first (by count, then by working hours)."""
+    """The rows with late or overdue steps, the most first: steps finished late plus steps held overdue, then working
+    hours late (ties keep the rows' order)."""
     found = [row for row in rows if row.counters.late or row.counters.overdue]
-    found.sort(key=lambda row: (-row.counters.late, -row.counters.seconds_late, -row.counters.overdue))
+    found.sort(key=lambda row: (-(row.counters.late + row.counters.overdue), -row.counters.seconds_late))
     return found[:limit] if limit else found
 
 
@@ -173,3 +174,46 @@ def waiting(units, now=None):
     ]
     result.sort(key=lambda row: (row.unit.path, row.number, row.name, not row.person.recorded, row.person.full_name))
     return result
+
+
+@dataclass
+class WaitingGroup:
+    """Open steps summed over a grouping of WaitingRow (a unit's step, or an official)."""
+
+    unit: Unit
+    name: str  # the step's name, or the official's
+    performer: str
+    person: Person | None
+    open: int = 0
+    not_taken: int = 0
+    overdue: int = 0
+
+
+def _grouped(rows, key, make):
+    groups = {}
+    for row in rows:
+        group = groups.get(key(row))
+        if group is None:
+            group = groups[key(row)] = make(row)
+        group.open += row.open
+        group.not_taken += row.not_taken
+        group.overdue += row.overdue
+    return sorted(groups.values(), key=lambda group: (-group.overdue, -group.open, group.unit.path, group.name))
+
+
+def waiting_by_step(rows):
+    """Open steps by unit and step (whoever holds them), the most overdue first."""
+    return _grouped(
+        rows,
+        lambda row: (row.unit.pk, row.name, row.performer),
+        lambda row: WaitingGroup(row.unit, row.name, row.performer, None),
+    )
+
+
+def waiting_by_person(rows):
+    """Open steps by unit and official (nobody: handed to a department and not taken up), the most overdue first."""
+    return _grouped(
+        rows,
+        lambda row: (row.unit.pk, row.person.holder_id, row.person.holder_name),
+        lambda row: WaitingGroup(row.unit, row.person.full_name, "", row.person),
+    )

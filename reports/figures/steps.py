@@ -132,9 +132,9 @@ def live(period, unit_ids=None, now=None, work_calendar=None):
         counters = row(tuple(values[key] for key in KEYS))
         for name in COUNTED:
             setattr(counters, name, values[name])
-    work_calendar = work_calendar or load_calendar()
     late_rows = steps.filter(finished_q(period) & step_late_q()).values_list(*KEYS, "due_at", "finished_at")
     for *key, due_at, finished_at in late_rows.iterator(chunk_size=5000):
+        work_calendar = work_calendar or load_calendar()  # read only when something was late
         row(tuple(key)).seconds_late += _seconds_late(due_at, finished_at, work_calendar)
     moment = stock_moment(period, now)
     stock = steps.filter(overdue_at_q(moment)).values(*KEYS).order_by().annotate(count=Count("id"))

@@ -14,7 +14,17 @@ from cases.followup.apologies import apology_counts
 from reports.documents import docx, xlsx
 from reports.documents.tally_json import as_json
 from reports.figures import periods, wording
+from reports.figures import steps as step_kinds
 from reports.figures.counters import COUNTER_NAMES
+from reports.figures.officials import (
+    by_department,
+    by_official,
+    late_most,
+    step_figures,
+    waiting,
+    waiting_by_person,
+    waiting_by_step,
+)
 from reports.figures.tally import online_groups, tally
 from reports.figures.trend import trend
 
@@ -54,6 +64,70 @@ def _apology_rows(result, apologies):
         if late:
             rows.append({"unit": row.unit, "late": late, "apologised": with_apology, "missing": late - with_apology})
     return rows
+
+
+# How many rows each step table shows (the most overdue or late first); the rest are counted below it.
+STEP_ROWS = 15
+
+
+def _step_link(period=None, **params):
+    """The dossier list behind a step figure (cases.filters: buoc_tt and the step's unit, kind, name, official)."""
+    query = {key: value for key, value in params.items() if value not in (None, "")}
+    if period is not None:
+        query |= {"ky_tu": f"{period.start:%d/%m/%Y}", "ky_den": f"{period.end:%d/%m/%Y}"}
+    return f"{reverse('cases:dossier_list')}?{urlencode(query)}"
+
+
+def _waiting_rows(groups, by_person):
+    rows = []
+    for group in groups[:STEP_ROWS]:
+        where = {"buoc_don_vi": group.unit.pk}
+        if by_person:
+            where["nguoi_xu_ly"] = group.person.param
+        else:
+            where |= {"buoc_ten": group.name, "bo_phan": group.performer}
+        rows.append(
+            {
+                "group": group,
+                "open": _step_link(buoc_tt=step_kinds.OPEN, **where),
+                "not_taken": _step_link(buoc_tt=step_kinds.WAITING, **where),
+                "overdue": _step_link(buoc_tt=step_kinds.OVERDUE, **where),
+            }
+        )
+    return {"rows": rows, "more": max(0, len(groups) - STEP_ROWS)}
+
+
+def _late_rows(period, found, by_person):
+    rows = []
+    for row in found[:STEP_ROWS]:
+        where = {"buoc_don_vi": row.unit.pk}
+        if by_person:
+            where["nguoi_xu_ly"] = row.person.param
+        else:
+            where["bo_phan"] = row.performer
+        rows.append(
+            {
+                "row": row,
+                "handled": _step_link(period, buoc_tt=step_kinds.HANDLED, **where),
+                "late": _step_link(period, buoc_tt=step_kinds.LATE, **where),
+                "sent_back": _step_link(period, buoc_tt=step_kinds.SENT_BACK, **where),
+            }
+        )
+    return {"rows": rows, "more": max(0, len(found) - STEP_ROWS)}
+
+
+def _step_sections(result):
+    """ "Where dossiers wait" now and "which steps are late most" in the period, for the units of the tally."""
+    units = [row.unit for row in result.units]
+    figures = step_figures(result.period, units)
+    open_steps = waiting(units)
+    return {
+        "waiting_steps": _waiting_rows(waiting_by_step(open_steps), by_person=False),
+        "waiting_people": _waiting_rows(waiting_by_person(open_steps), by_person=True),
+        "late_departments": _late_rows(result.period, late_most(by_department(figures, units)), by_person=False),
+        "late_people": _late_rows(result.period, late_most(by_official(figures, units)), by_person=True),
+        "stock_now": result.period.end >= timezone.localdate(),
+    }
 
 
 def dashboard(request):
@@ -104,6 +178,7 @@ def dashboard(request):
             "scopes": scopes,
             "whole_system": access.is_admin(request.user),
             "query": query,
+            **_step_sections(result),
         },
     )
 
