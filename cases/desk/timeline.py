@@ -141,7 +141,8 @@ def _sentence(event, people):
     if kind == EventKind.APOLOGY:
         before = value_text("due_at", event.before.get("return_promised_at"))
         after = value_text("due_at", event.after.get("return_promised_at"))
-        return f"Lập phiếu xin lỗi và hẹn lại ngày trả kết quả: từ {before} sang {after}."
+        cause = f" Bước gây chậm: bước {event.after['step']}." if event.after.get("step") else ""
+        return f"Lập phiếu xin lỗi và hẹn lại ngày trả kết quả: từ {before} sang {after}.{cause}"
     changes = _changes(event, people)
     return f"{event.get_kind_display()}: {'; '.join(changes)}." if changes else f"{event.get_kind_display()}."
 

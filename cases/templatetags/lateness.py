@@ -43,3 +43,11 @@ def late_steps(dossier, now=None):
         "total": _hours(sum(seconds for _, seconds in traced)),
         "waited": _hours(waited) if waited else "",
     }
+
+
+@register.simple_tag
+def overran_steps(dossier):
+    """[(step, hours text)] of the dossier's steps that overran, the most late first: the apology form's choices (the
+    first is what issue_apology records when none is chosen)."""
+    steps = dossier.steps.select_related("holder", "unit").order_by("handed_at", "id")
+    return [(step, _hours(seconds)) for step, seconds in outcome.late_steps(steps, calendar())]
