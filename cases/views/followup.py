@@ -197,6 +197,7 @@ def _status_context(request, pk):
         "rows": rows,
         "today": today,
         "place": letter_place(found.office),
+        "responsible": followup.responsible_steps(found, [row["explanation"].unit_id for row in rows], today),
     }
 
 
@@ -260,6 +261,7 @@ def explanation(request, pk):
             return redirect("cases:explanation", pk=found.pk)
     context = {
         "explanation": found,
+        "responsible": followup.responsible_steps(found.request, [found.unit_id]),
         "form": form,
         "links": _figures_links(found),
         "may_oversee": access.oversees(request.user, found.request.office),

@@ -9,11 +9,16 @@ from django.contrib.auth import get_user_model
 
 from cases.catalogue.models import Performer, Unit
 from cases.catalogue.units import with_labels
+from cases.desk.models import Dossier
 
 from . import steps
+from .counters import behind_any
 from .counters import unit_ids as literal_ids
 from .freeze import segments
 from .steps import NO_HOLDER, StepCounters
+
+# The dossiers an explanation lists (and the dashboard's apology table counts): late in the period, overdue at its end.
+LATE_COUNTERS = ("resolved_late", "in_progress_overdue")
 
 
 def step_figures(period, units, now=None):
@@ -217,3 +222,44 @@ def waiting_by_person(rows):
         lambda row: (row.unit.pk, row.person.holder_id, row.person.holder_name),
         lambda row: WaitingGroup(row.unit, row.person.full_name, "", row.person),
     )
+
+
+@dataclass
+class ResponsibleRow:
+    """A step of a unit's late or overdue dossiers that overran: where, who, in how many dossiers, how late."""
+
+    dossier_unit: Unit
+    unit: Unit
+    name: str
+    performer: str
+    person: Person
+    dossiers: int
+    steps: int
+    seconds_late: int
+
+    @property
+    def hours_late_text(self):
+        return StepCounters(seconds_late=self.seconds_late).hours_late_text
+
+    @property
+    def place(self):
+        label = Performer(self.performer).label
+        return label if self.unit.pk == self.dossier_unit.pk else f"{self.unit.name} ({label})"
+
+
+def responsible(period, units, now=None):
+    """[ResponsibleRow] for the units' dossiers resolved late in the period or overdue at its end (the tally's
+    counters), the units in tree order and the most late first within each."""
+    dossiers = behind_any(Dossier.objects.filter(unit_id__in=literal_ids(units)), period, LATE_COUNTERS)
+    found = steps.responsible(dossiers, now)
+    unit_ids = {key[0] for key in found} | {key[1] for key in found}
+    unit_by_id = {unit.pk: unit for unit in Unit.objects.filter(pk__in=unit_ids)}
+    names = people({(key[4], key[5]) for key in found})
+    rows = [
+        ResponsibleRow(
+            unit_by_id[key[0]], unit_by_id[key[1]], key[2], key[3], names[(key[4], key[5])], len(ids), count, seconds
+        )
+        for key, (ids, count, seconds) in found.items()
+    ]
+    rows.sort(key=lambda row: (row.dossier_unit.path, -row.seconds_late, -row.dossiers, row.name))
+    return rows
