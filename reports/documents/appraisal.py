@@ -17,12 +17,11 @@ from reports.documents.styles import (
     BOX,
     CENTER,
     FONT_NAME,
-    HEAD_FILL,
     ITALIC,
     TITLE,
-    WRAP_CENTER,
     WRAP_LEFT,
     print_setup,
+    titled_sheet,
 )
 
 
@@ -138,29 +137,8 @@ def _scope_name(scope):
 
 def _sheet(book, title, columns, heading, subtitle, freeze):
     """A write-only sheet with its widths, frozen header, print setup and the three title rows and the header."""
-    sheet = book.create_sheet(title)
-    for index, (_, width, _) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = freeze
-    print_setup(sheet)
-    last = get_column_letter(len(columns))
-    for row, (text, font) in enumerate(
-        [(heading, TITLE), (subtitle, ITALIC), (_targets_text(), ITALIC)],
-        start=1,
-    ):
-        cell = safe.cell(sheet, text)
-        cell.font = font
-        sheet.append([cell])
-        sheet.merged_cells.add(f"A{row}:{last}{row}")
-    header = []
-    for text, _, _ in columns:
-        cell = safe.cell(sheet, text)
-        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, WRAP_CENTER, BOX
-        header.append(cell)
-    sheet.row_dimensions[HEADER_ROW].height = 64
-    sheet.append(header)
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    return sheet
+    titles = [(heading, TITLE), (subtitle, ITALIC), (_targets_text(), ITALIC)]
+    return titled_sheet(book, title, columns, titles, freeze)
 
 
 def _targets_text():

@@ -6,18 +6,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from cases.core import safe
-from reports.documents.styles import (
-    BODY,
-    BOLD,
-    BOX,
-    CENTER,
-    HEAD_FILL,
-    ITALIC,
-    TITLE,
-    WRAP_CENTER,
-    WRAP_LEFT,
-    print_setup,
-)
+from reports.documents.styles import BODY, BOLD, BOX, CENTER, ITALIC, TITLE, WRAP_LEFT, titled_sheet
 
 FORM = "Mẫu số 07 (Mẫu số 06 theo Thông tư 01/2018/TT-VPCP)"
 TITLE_TEXT = "SỔ THEO DÕI HỒ SƠ"
@@ -55,28 +44,9 @@ def _lines(text, width):
 
 def workbook(scope_name, period, rows):
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Sổ theo dõi hồ sơ")
-    for index, (_, width, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
-    print_setup(sheet, landscape=True)
+    titles = [(scope_name.upper(), BOLD), (TITLE_TEXT, TITLE), (FORM, ITALIC), (f"Kỳ: {period.range_text}", ITALIC)]
+    sheet = titled_sheet(book, "Sổ theo dõi hồ sơ", COLUMNS, titles, f"C{HEADER_ROW + 1}", title_alignment=CENTER)
     last = get_column_letter(len(COLUMNS))
-    for number, (text, font) in enumerate(
-        [(scope_name.upper(), BOLD), (TITLE_TEXT, TITLE), (FORM, ITALIC), (f"Kỳ: {period.range_text}", ITALIC)],
-        start=1,
-    ):
-        cell = safe.cell(sheet, text)
-        cell.font, cell.alignment = font, CENTER
-        sheet.append([cell])
-        sheet.merged_cells.add(f"A{number}:{last}{number}")
-    header = []
-    for text, _, _ in COLUMNS:
-        cell = safe.cell(sheet, text)
-        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, WRAP_CENTER, BOX
-        header.append(cell)
-    sheet.row_dimensions[HEADER_ROW].height = 64
-    sheet.append(header)
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     count = 0
     for row in rows:
         cells, lines = [], 1

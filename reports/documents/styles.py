@@ -1,7 +1,10 @@
 """The look the portal's workbooks share (Decree 30's font; the header and total fills; boxes; A4 printing)."""
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from cases.core import safe
 
 FONT_NAME = "Times New Roman"
 BODY = Font(name=FONT_NAME, size=11)
@@ -30,3 +33,32 @@ def print_setup(sheet, landscape=True):
     sheet.print_options.horizontalCentered = True
     sheet.oddFooter.center.text = "Trang &P/&N"
     sheet.oddFooter.center.font = FONT_NAME
+
+
+def titled_sheet(book, title, columns, titles, freeze, title_alignment=None):
+    """A write-only sheet, A4 landscape: column widths, frozen panes, title rows merged across the columns, then a
+    boxed header row (repeated on every printed page) right under them. `columns`: (header, width, …) tuples;
+    `titles`: (text, font) pairs. Returns the sheet; its header is row len(titles) + 1."""
+    sheet = book.create_sheet(title)
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column[1]
+    sheet.freeze_panes = freeze
+    print_setup(sheet)
+    last = get_column_letter(len(columns))
+    for row, (text, font) in enumerate(titles, start=1):
+        cell = safe.cell(sheet, text)
+        cell.font = font
+        if title_alignment is not None:
+            cell.alignment = title_alignment
+        sheet.append([cell])
+        sheet.merged_cells.add(f"A{row}:{last}{row}")
+    header = []
+    for column in columns:
+        cell = safe.cell(sheet, column[0])
+        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, WRAP_CENTER, BOX
+        header.append(cell)
+    header_row = len(titles) + 1
+    sheet.row_dimensions[header_row].height = 64
+    sheet.append(header)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    return sheet

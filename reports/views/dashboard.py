@@ -78,41 +78,24 @@ def _step_link(period=None, **params):
     return f"{reverse('cases:dossier_list')}?{urlencode(query)}"
 
 
-def _waiting_rows(groups, by_person):
-    rows = []
-    for group in groups[:STEP_ROWS]:
-        where = {"buoc_don_vi": group.unit.pk}
-        if by_person:
-            where["nguoi_xu_ly"] = group.person.param
-        else:
-            where |= {"buoc_ten": group.name, "bo_phan": group.performer}
-        rows.append(
-            {
-                "group": group,
-                "open": _step_link(buoc_tt=step_kinds.OPEN, **where),
-                "not_taken": _step_link(buoc_tt=step_kinds.WAITING, **where),
-                "overdue": _step_link(buoc_tt=step_kinds.OVERDUE, **where),
-            }
-        )
-    return {"rows": rows, "more": max(0, len(groups) - STEP_ROWS)}
+WAITING_LINKS = {"open": step_kinds.OPEN, "not_taken": step_kinds.WAITING, "overdue": step_kinds.OVERDUE}
+LATE_LINKS = {"handled": step_kinds.HANDLED, "late": step_kinds.LATE, "sent_back": step_kinds.SENT_BACK}
 
 
-def _late_rows(period, found, by_person):
-    rows = []
-    for row in found[:STEP_ROWS]:
-        where = {"buoc_don_vi": row.unit.pk}
-        if by_person:
-            where["nguoi_xu_ly"] = row.person.param
-        else:
-            where["bo_phan"] = row.performer
-        rows.append(
-            {
-                "row": row,
-                "handled": _step_link(period, buoc_tt=step_kinds.HANDLED, **where),
-                "late": _step_link(period, buoc_tt=step_kinds.LATE, **where),
-                "sent_back": _step_link(period, buoc_tt=step_kinds.SENT_BACK, **where),
-            }
-        )
+def _where_step(row):
+    return {"buoc_don_vi": row.unit.pk, "bo_phan": row.performer, "buoc_ten": getattr(row, "name", "")}
+
+
+def _where_person(row):
+    return {"buoc_don_vi": row.unit.pk, "nguoi_xu_ly": row.person.param}
+
+
+def _linked(found, kinds, where, period=None):
+    """The first STEP_ROWS rows, each with the dossier list behind each of its figures, and how many were left out."""
+    rows = [
+        {"row": row, **{name: _step_link(period, buoc_tt=kind, **where(row)) for name, kind in kinds.items()}}
+        for row in found[:STEP_ROWS]
+    ]
     return {"rows": rows, "more": max(0, len(found) - STEP_ROWS)}
 
 
@@ -121,11 +104,12 @@ def _step_sections(result):
     units = [row.unit for row in result.units]
     figures = step_figures(result.period, units)
     open_steps = waiting(units)
+    period = result.period
     return {
-        "waiting_steps": _waiting_rows(waiting_by_step(open_steps), by_person=False),
-        "waiting_people": _waiting_rows(waiting_by_person(open_steps), by_person=True),
-        "late_departments": _late_rows(result.period, late_most(by_department(figures, units)), by_person=False),
-        "late_people": _late_rows(result.period, late_most(by_official(figures, units)), by_person=True),
+        "waiting_steps": _linked(waiting_by_step(open_steps), WAITING_LINKS, _where_step),
+        "waiting_people": _linked(waiting_by_person(open_steps), WAITING_LINKS, _where_person),
+        "late_departments": _linked(late_most(by_department(figures, units)), LATE_LINKS, _where_step, period),
+        "late_people": _linked(late_most(by_official(figures, units)), LATE_LINKS, _where_person, period),
         "stock_now": result.period.end >= timezone.localdate(),
     }
 

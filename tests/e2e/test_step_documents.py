@@ -50,3 +50,28 @@ def test_the_register_prints_on_a4_landscape(live_server, page, shot, cast, step
         pdf = page.pdf(prefer_css_page_size=True)
     sizes = pages_of(pdf)
     assert sizes and all(abs(w - 842) < 2 and abs(h - 595) < 2 for w, h in sizes), sizes  # A4 landscape
+
+
+def test_the_office_follows_a_late_official_from_the_dashboard_to_the_dossier(
+    live_server,
+    page,
+    shot,
+    cast,
+    stepped,  # noqa: F811
+):
+    with time_machine.travel(NOW, tick=False):
+        log_in(page, live_server.url, cast["office"])
+        page.goto(f"{live_server.url}/bao-cao/?ky=thang&nam=2024&thang=3&don_vi=DBD")
+        late = page.locator("table.late-by-person")
+        late.scroll_into_view_if_needed()
+        shot(page, "bao-cao")
+        row = late.locator("tbody tr", has_text="Quàng Văn Chuyên")
+        row.locator("td").nth(2).get_by_role("link").click()  # the "Trễ hạn" figure
+        page.wait_for_url(re.compile(r"buoc_tt=tre_han"))
+        assert "Hồ sơ có bước hoàn thành trễ hạn" in page.locator(".counter-caption").inner_text()
+        page.get_by_role("link", name=stepped["A"].code).click()
+        page.goto(f"{live_server.url}/ho-so/{stepped['B'].code}/")
+        block = page.locator("#buoc-tre")
+        assert "161,0" in block.inner_text()
+        block.scroll_into_view_if_needed()
+        shot(page, "ho-so-cham-o-buoc-nao")
