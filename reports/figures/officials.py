@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from cases.catalogue.models import Performer, Unit
 from cases.catalogue.units import with_labels
+from cases.core.text import fold
 from cases.desk.models import Dossier
 
 from . import steps
@@ -116,7 +117,7 @@ def by_official(figures, units):
     ]
     rows.sort(
         key=lambda row: (
-            row.unit.path, not row.person.recorded, row.person.full_name.casefold(), row.person.username
+            row.unit.path, not row.person.recorded, fold(row.person.full_name), row.person.username
         )
     )  # fmt: skip
     return rows
