@@ -28,9 +28,12 @@ def step_figures(period, units, now=None):
     parts = segments(period)
     stored = [freeze.pk for _, freeze in parts if freeze is not None and freeze.with_steps]
     frozen = steps.frozen(stored, ids) if stored else {}
+    last = len(parts) - 1
     pieces = [
-        frozen[freeze.pk] if freeze is not None and freeze.with_steps else steps.live(part, ids, now)
-        for part, freeze in parts
+        frozen[freeze.pk]
+        if freeze is not None and freeze.with_steps
+        else steps.live(part, ids, now, stock=index == last)  # compose keeps the last part's stock only
+        for index, (part, freeze) in enumerate(parts)
     ]
     return steps.compose(pieces)
 
