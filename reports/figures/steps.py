@@ -200,7 +200,7 @@ def store(freeze, period, work_calendar=None):
 
 
 # --- the open steps now, and the dossiers behind a number ------------------------------------------------------
-# What a link from a step figure lists (the dossier list's `buoc` filter), and what each means.
+# What a link from a step figure lists (the dossier list's `buoc_tt` filter), and what each means.
 OPEN, WAITING, OVERDUE, LATE, HANDLED, SENT_BACK = "dang_giu", "cho_nhan", "dang_qua_han", "tre_han", "xu_ly", "tra_lai"
 BEHIND_LABELS = {
     OPEN: "Hồ sơ đang ở bước",
@@ -208,13 +208,13 @@ BEHIND_LABELS = {
     OVERDUE: "Hồ sơ đang ở bước quá hạn",
     LATE: "Hồ sơ có bước hoàn thành trễ hạn",
     HANDLED: "Hồ sơ có bước đã xử lý",
-    SENT_BACK: "Hồ sơ bị trả lại bước trước",
+    SENT_BACK: "Hồ sơ được trả lại bước trước",
 }
 PERIOD_KINDS = {LATE, HANDLED, SENT_BACK}
 
 
 def behind_q(kind, period=None, now=None):
-    """The steps behind a figure (a condition over DossierStep, annotated with_step_days when `kind` needs it)."""
+    """The steps behind a figure: a condition over DossierStep (none of these needs with_step_days)."""
     now = now or timezone.now()
     if kind == OPEN:
         return Q(finished_at__isnull=True)
