@@ -2,13 +2,18 @@
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from cases.catalogue.models import Field, Procedure, Unit
+from cases.catalogue.models import Field, Performer, Procedure, Unit
 from cases.catalogue.units import with_labels
+from cases.core import formats
 from cases.core.text import fold
 from cases.desk import access, outcome
+from cases.desk.models import DossierStep
 from cases.desk.states import Channel, State
 from reports.figures import periods
+from reports.figures import steps as step_figures
 from reports.figures.counters import COUNTER_NAMES, behind
 
 DATE_HINT = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}
@@ -108,10 +113,13 @@ class ProcedurePicker(forms.Select):
 class DossierFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
-        if data.get("so_lieu"):
+        if data.get("so_lieu") or data.get("buoc_tt") in step_figures.PERIOD_KINDS:
             start, end = data.get("ky_tu"), data.get("ky_den")
             if not (start and end):
-                self.add_error("so_lieu", "Cần cả ngày đầu (ky_tu) và ngày cuối (ky_den) của kỳ.")
+                self.add_error(
+                    "so_lieu" if data.get("so_lieu") else "buoc_tt",
+                    "Cần cả ngày đầu (ky_tu) và ngày cuối (ky_den) của kỳ.",
+                )
             elif end < start:
                 self.add_error("ky_den", f"Ngày cuối kỳ {end:%d/%m/%Y} trước ngày đầu {start:%d/%m/%Y}.")
         return data
@@ -157,6 +165,18 @@ class DossierFilter(django_filters.FilterSet):
     ky_tu = django_filters.DateFilter(label="Kỳ từ ngày", method="filter_nothing", widget=forms.HiddenInput)
     ky_den = django_filters.DateFilter(label="Kỳ đến ngày", method="filter_nothing", widget=forms.HiddenInput)
     trong_don_vi = UnitChoiceFilter(label="Trong đơn vị", queryset=_visible_units, widget=forms.HiddenInput)
+    # The dashboard's step figures: the dossiers behind one number (reports.figures.steps.behind_q), narrowed to the
+    # step's unit, kind, name and official. They only narrow visible_to(user): any value is harmless.
+    buoc_tt = django_filters.ChoiceFilter(
+        label="Bước xử lý", choices=list(step_figures.BEHIND_LABELS.items()), method="filter_steps",
+        widget=forms.HiddenInput,
+    )  # fmt: skip
+    buoc_don_vi = django_filters.NumberFilter(label="Đơn vị xử lý", method="filter_nothing", widget=forms.HiddenInput)
+    bo_phan = django_filters.ChoiceFilter(
+        label="Bộ phận", choices=Performer.choices, method="filter_nothing", widget=forms.HiddenInput
+    )
+    buoc_ten = django_filters.CharFilter(label="Tên bước", method="filter_nothing", widget=forms.HiddenInput)
+    nguoi_xu_ly = django_filters.CharFilter(label="Người xử lý", method="filter_nothing", widget=forms.HiddenInput)
     sort = StableOrderingFilter(
         label="Sắp xếp",
         fields=(
@@ -188,11 +208,72 @@ class DossierFilter(django_filters.FilterSet):
         return behind(queryset, period, value) if value and period else queryset
 
     def filter_nothing(self, queryset, name, value):
-        # Read by filter_counter: a period alone narrows nothing.
+        # Read by filter_counter and filter_steps: a period or a step's detail alone narrows nothing.
         return queryset
+
+    def _range(self):
+        data = self.form.cleaned_data
+        if data.get("ky_tu") and data.get("ky_den"):
+            return periods.date_range(data["ky_tu"], data["ky_den"])
+        return None
+
+    def filter_steps(self, queryset, name, value):
+        if not value:
+            return queryset
+        data = self.form.cleaned_data
+        condition = step_figures.behind_q(value, self._range())
+        if data.get("buoc_don_vi") is not None:
+            condition &= Q(unit_id=int(data["buoc_don_vi"]))
+        if data.get("bo_phan"):
+            condition &= Q(performer=data["bo_phan"])
+        if data.get("buoc_ten"):
+            condition &= Q(name=data["buoc_ten"])
+        holder = (data.get("nguoi_xu_ly") or "").strip()
+        if holder == "khong":
+            condition &= Q(holder__isnull=True, holder_name="")
+        elif holder.startswith("ten:"):
+            condition &= Q(holder__isnull=True, holder_name=holder[4:])
+        elif holder.isdigit():
+            condition &= Q(holder_id=int(holder))
+        elif holder:
+            return queryset.none()
+        return queryset.filter(pk__in=DossierStep.objects.filter(condition).values("dossier_id"))
+
+    def step_caption(self):
+        """What a step figure's list shows: "Hồ sơ có bước hoàn thành trễ hạn — UBND xã Pú Hồng, Bộ phận chuyên môn,
+        Quàng Văn Chuyên, từ ngày … đến ngày …"."""
+        data = self.form.cleaned_data
+        kind = data.get("buoc_tt")
+        if not kind:
+            return ""
+        parts = []
+        if data.get("buoc_don_vi") is not None:
+            unit = Unit.objects.filter(pk=int(data["buoc_don_vi"])).first()
+            parts.append(unit.name if unit else "")
+        if data.get("bo_phan"):
+            parts.append(Performer(data["bo_phan"]).label)
+        if data.get("buoc_ten"):
+            parts.append(f"bước «{data['buoc_ten']}»")
+        holder = (data.get("nguoi_xu_ly") or "").strip()
+        if holder == "khong":
+            parts.append(step_figures.NO_HOLDER)
+        elif holder.startswith("ten:"):
+            parts.append(holder[4:])
+        elif holder.isdigit():
+            user = get_user_model().objects.filter(pk=int(holder)).first()
+            parts.append(formats.display_name(user))
+        caption = step_figures.BEHIND_LABELS[kind]
+        if kind in step_figures.PERIOD_KINDS and self._range():
+            caption += f", {self._range().range_text}"
+        where = ", ".join(part for part in parts if part)
+        return f"{caption} — {where}" if where else caption
 
     def counter_caption(self):
         """What the list shows, in words: "Hồ sơ đã giải quyết quá hạn, từ ngày … đến ngày … — UBND xã Pú Hồng"."""
+        if not self.form.is_valid():
+            return ""
+        if self.form.cleaned_data.get("buoc_tt"):
+            return self.step_caption()
         period = self.period
         if period is None:
             return ""

@@ -2,7 +2,7 @@ from django.urls import path
 
 from .views import desk as views
 from .views import followup as followup_views
-from .views import process, uploads
+from .views import process, sheets, uploads
 
 app_name = "cases"
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("ho-so/<str:code>/bien-nhan/", views.receipt, name="receipt"),
     path("ho-so/<str:code>/mau-02/", views.form_02, name="form_02"),
     path("ho-so/<str:code>/mau-03/", views.form_03, name="form_03"),
+    path("ho-so/<str:code>/phieu-kiem-soat/", sheets.control_sheet, name="control_sheet"),
     path("ho-so/<str:code>/thao-tac/<slug:action>/", views.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/quy-trinh/<slug:move>/", process.step_move, name="step_move"),
     # Follow-up: apologies (Mẫu 04) and explanations (cases/views/followup.py).

@@ -31,6 +31,8 @@ class Freeze(models.Model):
     )
     reason = models.TextField("lý do chốt lại", blank=True)
     current = models.BooleanField("đang dùng", default=True)
+    # Freezes made before the steps were counted hold no step figures: those months are counted live instead.
+    with_steps = models.BooleanField("có số liệu các bước xử lý", default=False)
 
     class Meta:
         verbose_name = "lần chốt số liệu"
@@ -74,3 +76,29 @@ class FrozenFigures(models.Model):
 
     def __str__(self):
         return f"{self.freeze} · {self.unit_id}/{self.field_id}"
+
+
+class FrozenSteps(models.Model):
+    """The steps' counters (reports.figures.steps) of one unit, kind of step and official for a frozen period; the
+    officials sheet and the dashboard's late steps read closed months from here."""
+
+    freeze = models.ForeignKey(Freeze, on_delete=models.PROTECT, related_name="step_figures")
+    unit = models.ForeignKey("cases.Unit", on_delete=models.PROTECT, related_name="+")
+    performer = models.CharField(max_length=12)
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    holder_name = models.CharField(max_length=255, blank=True)
+    handled = models.PositiveIntegerField(default=0)
+    early = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    seconds_late = models.PositiveBigIntegerField(default=0)
+    sent_back = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "số liệu các bước đã chốt"
+        verbose_name_plural = "số liệu các bước đã chốt"
+        indexes = [models.Index(fields=["freeze", "unit"], name="frozen_steps_freeze_unit")]
+
+    def __str__(self):
+        return f"{self.freeze} · {self.unit_id}/{self.performer}/{self.holder_id or self.holder_name}"

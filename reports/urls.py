@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import dashboard, homeaffairs
+from .views import dashboard, homeaffairs, register
 
 app_name = "reports"
 urlpatterns = [
     path("", dashboard.dashboard, name="index"),
     path("tai/<str:fmt>/", dashboard.download, name="download"),
     path("tuan/", dashboard.weekly, name="weekly"),
+    path("so-theo-doi/", register.register, name="register"),
+    path("so-theo-doi/tai/", register.register_download, name="register_download"),
     path("xu-huong.json", dashboard.trend_json, name="trend_json"),
     path("noi-vu/", homeaffairs.index, name="homeaffairs"),
     path("noi-vu/viec/<uuid:job_id>/", homeaffairs.job, name="homeaffairs_job"),

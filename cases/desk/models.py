@@ -367,6 +367,11 @@ class Apology(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The step of the internal process that caused the delay (one that overran); none when the delay is foreseen
+    # before any step overran, or the dossier has no steps.
+    step = models.ForeignKey(
+        DossierStep, verbose_name="bước gây chậm", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "phiếu xin lỗi, hẹn lại"

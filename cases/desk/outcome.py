@@ -240,3 +240,33 @@ def step_late_q():
 def step_overdue_q(now=None):
     """Still held past its due time, now (SQL)."""
     return Q(finished_at__isnull=True, due_at__lt=now or timezone.now())
+
+
+def with_step_days(queryset):
+    """Annotate the local calendar days step_early_q and step_on_time_q compare (a DossierStep queryset)."""
+    return queryset.annotate(step_finished_day=local_date("finished_at"), step_due_day=local_date("due_at"))
+
+
+def step_early_q():
+    """Finished on a day before its due day (SQL, over with_step_days): step_outcome's EARLY."""
+    return Q(finished_at__isnull=False, due_at__isnull=False, step_finished_day__lt=F("step_due_day"))
+
+
+def step_on_time_q():
+    """Finished neither late nor early (SQL, over with_step_days): step_outcome's ON_TIME, which includes a step
+    that ended before anyone took it up (no due time)."""
+    in_time = Q(finished_at__lte=F("due_at"), step_finished_day=F("step_due_day"))
+    return Q(finished_at__isnull=False) & (Q(due_at__isnull=True) | in_time)
+
+
+def late_steps(steps, work_calendar, now=None):
+    """[(step, working seconds late)] of the steps that overran (finished late, or held past their due time now),
+    the most late first: what a late dossier's delay is traced to (DOMAIN.md)."""
+    now = now or timezone.now()
+    # A step finished at 17:30, due at 17:00, is late by no working time at all: it is listed all the same.
+    found = [
+        (step, step_seconds_late(step, work_calendar, now))
+        for step in steps
+        if step_outcome(step, now) in (LATE, OPEN_OVERDUE)
+    ]
+    return sorted(found, key=lambda pair: (-pair[1], pair[0].handed_at))

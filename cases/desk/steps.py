@@ -21,7 +21,7 @@ from cases.catalogue.models import Level
 from cases.core import queue
 
 from . import codes
-from .outcome import LATE, outcome_of
+from .outcome import LATE, late_steps, outcome_of
 from .signals import step_recorded
 from .states import (
     ALLOWED,
@@ -310,12 +310,14 @@ class DossierSteps:
         self._flag_if_overdue()
 
     @_step
-    def issue_apology(self, *, by, reason, new_due_at, at=None):
+    def issue_apology(self, *, by, reason, new_due_at, at=None, step=None, work_calendar=None):
         """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04): once only, for a dossier still open (Decree 61/2018,
         Art. 18 wants it before the due time, when the delay is foreseen) or resolved late. Issued after the due
         time it is recorded with a warning, not refused: the applicant is owed it all the same.
 
         The due time stays as it was: the figures keep the dossier late; the new return date is the apology's.
+        `step`: the step that caused the delay, one of the dossier's steps that overran (by default the one late
+        most; none when no step overran yet).
         """
         # The Apology model is the reverse relation's: this module sits below cases.desk.models.
         Apology = self._meta.get_field("apology").related_model  # noqa: N806
@@ -338,13 +340,16 @@ class DossierSteps:
             raise ActionRefused(f"Ngày hẹn trả mới {_fmt(new_due_at)} phải sau ngày hẹn trả cũ {_fmt(self.due_at)}.")
         if new_due_at < at:
             raise ActionRefused(f"Ngày hẹn trả mới {_fmt(new_due_at)} đã qua.")
+        step = self._delaying_step(step, at, work_calendar)
         apology = Apology.objects.create(
             dossier=self, reason=reason.strip(), previous_due_at=self.due_at, new_due_at=new_due_at, issued_at=at,
-            issued_by=by,
+            issued_by=by, step=step,
         )  # fmt: skip
+        after = {"return_promised_at": stamp(new_due_at)}
+        if step is not None:
+            after["step"] = step.number
         self._record(
-            EventKind.APOLOGY, by, at, before={"return_promised_at": stamp(self.due_at)},
-            after={"return_promised_at": stamp(new_due_at)},
+            EventKind.APOLOGY, by, at, before={"return_promised_at": stamp(self.due_at)}, after=after,
             reason=apology.reason, warning=apology_warning(at, self.due_at),
         )  # fmt: skip
         return apology
@@ -380,6 +385,16 @@ class DossierSteps:
         self.messages_stopped_at = at or timezone.now()
         self._save_and_record(EventKind.MESSAGES_STOPPED, None, self.messages_stopped_at, before)
         return True
+
+    def _delaying_step(self, step, at, work_calendar=None):
+        """The step an apology names as the cause of the delay: one of the steps that overran by `at`."""
+        overran = late_steps(self.steps.select_related("holder"), work_calendar or load_calendar(), at)
+        if step is None:
+            return overran[0][0] if overran else None
+        for found, _ in overran:
+            if found.pk == getattr(step, "pk", step):
+                return found
+        raise ActionRefused("Bước được chọn không phải bước xử lý trễ hạn của hồ sơ này.")
 
     # --- helpers ----------------------------------------------------------------------------------
     def _stop_clock(self, pause_kind, event_kind, by, at, reason, missing_papers):

@@ -165,7 +165,8 @@ def _sentence(event, people, units=None):
     if kind == EventKind.APOLOGY:
         before = value_text("due_at", event.before.get("return_promised_at"))
         after = value_text("due_at", event.after.get("return_promised_at"))
-        return f"Lập phiếu xin lỗi và hẹn lại ngày trả kết quả: từ {before} sang {after}."
+        cause = f" Bước gây chậm: bước {event.after['step']}." if event.after.get("step") else ""
+        return f"Lập phiếu xin lỗi và hẹn lại ngày trả kết quả: từ {before} sang {after}.{cause}"
     if kind == EventKind.MESSAGES_STOPPED:
         return "Người nộp ngừng nhận tin nhắn về hồ sơ (trên trang tra cứu)."
     changes = _changes(event, people)

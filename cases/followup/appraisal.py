@@ -1,7 +1,8 @@
 """Nội vụ's appraisal: each unit and each official with their figures and a rating.
 
-Figures come from the tally (the dashboard's and Biểu II.06a's definitions); the officials' counts are one
-aggregate query grouped by handler over the same `counter_conditions`. The rating follows settings.APPRAISAL_RULES,
+Units' figures come from the tally (the dashboard's and Biểu II.06a's definitions); officials' figures from the
+steps they held (reports.figures.steps, the definition the step export and the dashboard share): steps handled,
+early / on time / late, working hours late, sent back. The rating follows settings.APPRAISAL_RULES,
 an ordered list of (label, conditions) where the first rule whose conditions all hold wins; the workbook
 (reports.documents.appraisal) writes the rule out from the same setting.
 """
@@ -15,8 +16,9 @@ from django.utils import timezone
 
 from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier
-from cases.desk.outcome import with_days
-from reports.figures.counters import counter_conditions, rate, relevant, unit_ids
+from reports.figures.counters import rate, unit_ids
+from reports.figures.officials import by_official, step_figures
+from reports.figures.steps import NO_HOLDER, StepCounters
 from reports.figures.tally import tally
 
 from .apologies import apology_counts
@@ -136,9 +138,12 @@ def rule_notes(rule=None):
     notes = [
         "Xét lần lượt từ mức thứ nhất trở xuống; đơn vị, cán bộ được xếp vào mức đầu tiên mà mọi điều kiện"
         " của mức đó đều đạt.",
-        f"Đơn vị, cán bộ không có hồ sơ đã giải quyết trong kỳ: «{NO_DATA}».",
-        "Cán bộ được xét theo các hồ sơ do mình xử lý (tỷ lệ đúng hạn, số hồ sơ quá hạn); các điều kiện về tỷ lệ"
-        " trực tuyến, số hóa, phiếu xin lỗi và giải trình là của đơn vị, không xét cho từng cán bộ.",
+        f"Đơn vị không có hồ sơ đã giải quyết, cán bộ không có bước xử lý hoàn thành trong kỳ: «{NO_DATA}».",
+        "Cán bộ được xét theo các bước xử lý hồ sơ do mình đảm nhận: tỷ lệ đúng hạn là tỷ lệ bước hoàn thành"
+        " đúng hạn (kể cả trước hạn), số hồ sơ quá hạn là số bước hoàn thành trễ hạn, số hồ sơ đang quá hạn là số"
+        " bước đang giữ quá hạn vào cuối kỳ; các điều kiện về tỷ lệ trực tuyến, số hóa, phiếu xin lỗi và giải trình"
+        " là của đơn vị, không xét cho từng cán bộ.",
+        f"Các bước không ghi người xử lý (dòng «{NO_HOLDER}») không xếp loại.",
         "Tỷ lệ không tính được (không có hồ sơ làm mẫu số) thì điều kiện về tỷ lệ đó không xét.",
     ]
     if not any(not conditions for _, conditions in rules(rule)):
@@ -183,29 +188,20 @@ class UnitAppraisal:
 
 @dataclass
 class OfficialAppraisal:
+    """One official's steps at one unit (reports.figures.steps): handled, early / on time / late, working hours late,
+    sent back, held overdue at the period's end."""
+
     handler_id: int | None
     full_name: str
     username: str
     unit: object
-    handled: int = 0  # resolved in the period
-    early: int = 0
-    on_time: int = 0
-    late: int = 0
-    overdue: int = 0  # open and overdue at the period's end
+    counters: StepCounters
+    recorded: bool = True  # False: the steps nobody was recorded as holding (never rated)
     rating: str = ""
 
-    @property
-    def timely(self):
-        return self.early + self.on_time
-
-    @property
-    def on_time_rate(self):
-        """The same formula as Counters.on_time_rate."""
-        return rate(self.timely, self.handled)
-
     def measures(self):
-        measures = {"resolved": self.handled, "on_time_rate": self.on_time_rate, "late": self.late}
-        measures["overdue"] = self.overdue
+        c = self.counters
+        measures = {"resolved": c.handled, "on_time_rate": c.on_time_rate, "late": c.late, "overdue": c.overdue}
         return measures | dict.fromkeys(UNIT_ONLY_MEASURES)
 
 
@@ -254,9 +250,10 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
         item.rating = rating(item.measures(), rule)
         unit_rows.append(item)
     progress(45, "Đang tính số liệu từng cán bộ")
-    officials = _officials(period, units, {row.unit.pk: row.unit for row in result.units})
+    officials = _officials(period, [row.unit for row in result.units])
     for item in officials:
-        item.rating = rating(item.measures(), rule)
+        # The rule rates people: the steps nobody was recorded as holding get no rating.
+        item.rating = rating(item.measures(), rule) if item.recorded else ""
     return Appraisal(period=period, scope=scope, units=unit_rows, officials=officials, rule=rule)
 
 
@@ -293,40 +290,17 @@ def _explanations(period, units, today):
     return {row["unit_id"]: (row["asked"], row["answered"]) for row in rows}
 
 
-def _officials(period, units, unit_by_id):
-    """One aggregate query grouped by handler (and unit), with the counters' own conditions."""
-    conditions = counter_conditions(period)
-    counts = {
-        "handled": conditions["resolved_total"],
-        "early": conditions["resolved_early"],
-        "on_time": conditions["resolved_on_time"],
-        "late": conditions["resolved_late"],
-        "overdue": conditions["in_progress_overdue"],
-    }
-    rows = (
-        with_days(relevant(Dossier.objects.filter(unit_id__in=unit_ids(units)), period))
-        .values("handler_id", "handler__username", "handler__first_name", "handler__last_name", "unit_id")
-        .order_by()
-        .annotate(**{name: Count("id", filter=condition) for name, condition in counts.items()})
-        .filter(Q(handled__gt=0) | Q(overdue__gt=0))
-    )
-    result = []
-    for row in rows:
-        if row["handler_id"] is None:
-            full_name, username = "(Chưa ghi người xử lý)", ""
-        else:
-            # As formats.display_name writes a user (first and last name, else the login), from the row's values.
-            full_name = f"{row['handler__first_name']} {row['handler__last_name']}".strip() or row["handler__username"]
-            username = row["handler__username"]
-        result.append(
-            OfficialAppraisal(
-                handler_id=row["handler_id"],
-                full_name=full_name,
-                username=username,
-                unit=unit_by_id[row["unit_id"]],
-                **{name: row[name] for name in counts},
-            )
+def _officials(period, units):
+    """Per official and unit, from the steps they held (reports.figures.officials: frozen months and live ones)."""
+    rows = by_official(step_figures(period, units), units)
+    return [
+        OfficialAppraisal(
+            handler_id=row.person.holder_id,
+            full_name=row.person.full_name,
+            username=row.person.username,
+            unit=row.unit,
+            counters=row.counters,
+            recorded=row.person.recorded,
         )
-    # Tree order of units, then by name; the dossiers without a handler last in their unit.
-    result.sort(key=lambda item: (item.unit.path, item.handler_id is None, item.full_name.casefold(), item.username))
-    return result
+        for row in rows
+    ]

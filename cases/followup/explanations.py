@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from cases.core.formats import day, megabytes, moment
 from cases.desk import access
+from reports.figures import periods
+from reports.figures.officials import responsible
 from reports.figures.tally import tally
 
 from .models import Explanation, ExplanationRequest
@@ -174,3 +176,13 @@ def explanation_status(request, today=None):
         else:
             waiting.append(explanation)
     return ExplanationStatus(request, answered, waiting, past)
+
+
+def responsible_steps(request, unit_ids=None, today=None):
+    """The steps and officials behind the late or overdue dossiers of the units asked (all of the request's, or
+    `unit_ids`), counted as the request counted them: its period, up to today while it runs."""
+    today = today or timezone.localdate()
+    period = periods.date_range(request.period_start, request.period_end).up_to(today)
+    if unit_ids is None:
+        unit_ids = list(request.explanations.values_list("unit_id", flat=True))
+    return responsible(period, unit_ids)

@@ -30,6 +30,8 @@ PERIOD_PARAMS = ("ky", "nam", "thang", "quy", "nua", "tu", "den")
 class ApologyForm(forms.Form):
     reason = forms.CharField(label="Lý do chậm trả kết quả", max_length=4000)
     new_due_at = forms.DateTimeField(label="Ngày hẹn trả kết quả mới", help_text="dd/mm/yyyy hh:mm")
+    # One of the dossier's steps that overran (issue_apology checks it); blank: the one late most.
+    step = forms.IntegerField(label="Bước gây chậm", required=False, min_value=1)
 
 
 @require_POST
@@ -195,6 +197,7 @@ def _status_context(request, pk):
         "rows": rows,
         "today": today,
         "place": letter_place(found.office),
+        "responsible": followup.responsible_steps(found, [row["explanation"].unit_id for row in rows], today),
     }
 
 
@@ -258,6 +261,7 @@ def explanation(request, pk):
             return redirect("cases:explanation", pk=found.pk)
     context = {
         "explanation": found,
+        "responsible": followup.responsible_steps(found.request, [found.unit_id]),
         "form": form,
         "links": _figures_links(found),
         "may_oversee": access.oversees(request.user, found.request.office),

@@ -5,14 +5,24 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from cases.catalogue.models import Level
 from cases.core import safe
 from cases.core.formats import RATE_DIGITS, RATE_FORMAT, percent_limit
-from reports.documents.styles import BODY, BOLD, FONT_NAME, HEAD_FILL, ITALIC, TITLE
+from reports.documents.styles import (
+    BODY,
+    BOLD,
+    BOX,
+    CENTER,
+    FONT_NAME,
+    ITALIC,
+    TITLE,
+    WRAP_LEFT,
+    print_setup,
+    titled_sheet,
+)
 
 
 def _noop(percent_done, message):
@@ -21,16 +31,11 @@ def _noop(percent_done, message):
 
 BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
 BAD_FONT = Font(name=FONT_NAME, size=11, color="9C0006", bold=True)
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-CENTER = Alignment(horizontal="center", vertical="center")
 CHARS_PER_WIDTH = 1.3
 LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
+HOURS_FORMAT = "#,##0.0"
 HEADER_ROW = 4
-PAPER_A4 = "9"  # Worksheet.PAPERSIZE_A4; write-only sheets lack the constant
 
 # (header, width, kind) — kind: text, count, rate. The value of each column comes from the row functions below.
 UNIT_COLUMNS = [
@@ -60,15 +65,18 @@ OFFICIAL_COLUMNS = [
     ("Họ và tên", 26, "text"),
     ("Tên đăng nhập", 18, "text"),
     ("Đơn vị", 30, "text"),
-    ("Hồ sơ đã giải quyết", 11, "count"),
-    ("Giải quyết đúng hạn (kể cả trước hạn)", 12, "count"),
-    ("Giải quyết quá hạn", 10, "count"),
-    ("Tỷ lệ đúng hạn", 10, "rate"),
-    ("Đang giải quyết quá hạn (cuối kỳ)", 11, "count"),
+    ("Bước xử lý đã hoàn thành", 11, "count"),
+    ("Trước hạn", 9, "count"),
+    ("Đúng hạn", 9, "count"),
+    ("Trễ hạn", 9, "count"),
+    ("Tỷ lệ đúng hạn (kể cả trước hạn)", 10, "rate"),
+    ("Số giờ làm việc trễ hạn", 10, "hours"),
+    ("Trả lại bước trước", 9, "count"),
+    ("Bước đang giữ quá hạn (cuối kỳ)", 11, "count"),
     ("Xếp loại", 24, "text"),
 ]
 # Columns (letters) of the rates coloured when below target: (sheet, column letter, setting name).
-UNIT_ON_TIME_COLUMN, UNIT_ONLINE_COLUMN, OFFICIAL_ON_TIME_COLUMN = "H", "M", "H"
+UNIT_ON_TIME_COLUMN, UNIT_ONLINE_COLUMN, OFFICIAL_ON_TIME_COLUMN = "H", "M", "I"
 
 LEVEL_SHORT = {Level.PROVINCE: "Tỉnh", Level.DISTRICT: "Huyện", Level.COMMUNE: "Xã"}
 
@@ -105,16 +113,20 @@ def unit_values(index, item):
 
 
 def official_values(index, item):
+    c = item.counters
     return [
         index,
         item.full_name,
         item.username,
         item.unit.label,
-        item.handled,
-        item.timely,
-        item.late,
-        _fraction(item.on_time_rate),
-        item.overdue,
+        c.handled,
+        c.early,
+        c.on_time,
+        c.late,
+        _fraction(c.on_time_rate),
+        c.hours_late,
+        c.sent_back,
+        c.overdue,
         item.rating,
     ]
 
@@ -125,43 +137,8 @@ def _scope_name(scope):
 
 def _sheet(book, title, columns, heading, subtitle, freeze):
     """A write-only sheet with its widths, frozen header, print setup and the three title rows and the header."""
-    sheet = book.create_sheet(title)
-    for index, (_, width, _) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = freeze
-    _print_setup(sheet)
-    last = get_column_letter(len(columns))
-    for row, (text, font) in enumerate(
-        [(heading, TITLE), (subtitle, ITALIC), (_targets_text(), ITALIC)],
-        start=1,
-    ):
-        cell = safe.cell(sheet, text)
-        cell.font = font
-        sheet.append([cell])
-        sheet.merged_cells.add(f"A{row}:{last}{row}")
-    header = []
-    for text, _, _ in columns:
-        cell = safe.cell(sheet, text)
-        cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEAD_FILL, WRAP_CENTER, BOX
-        header.append(cell)
-    sheet.row_dimensions[HEADER_ROW].height = 64
-    sheet.append(header)
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    return sheet
-
-
-def _print_setup(sheet):
-    """A4 landscape, fitted to the width; set before the first row (a write-only sheet writes its head then)."""
-    sheet.page_setup.paperSize = PAPER_A4
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_margins.left, sheet.page_margins.right = 0.79, 0.59
-    sheet.page_margins.top, sheet.page_margins.bottom = 0.79, 0.79
-    sheet.print_options.horizontalCentered = True
-    sheet.oddFooter.center.text = "Trang &P/&N"
-    sheet.oddFooter.center.font = FONT_NAME
+    titles = [(heading, TITLE), (subtitle, ITALIC), (_targets_text(), ITALIC)]
+    return titled_sheet(book, title, columns, titles, freeze)
 
 
 def _targets_text():
@@ -189,6 +166,8 @@ def _append_rows(sheet, columns, rows):
                 cell.number_format = COUNT_FORMAT
             elif kind == "rate":
                 cell.number_format = RATE_FORMAT
+            elif kind == "hours":
+                cell.number_format = HOURS_FORMAT
             else:
                 cell.alignment = WRAP_LEFT
                 lines = max(lines, _lines(value, width))
@@ -220,7 +199,7 @@ RULE_WIDTH = 120
 def _rule_sheet(book, appraisal):
     sheet = book.create_sheet("Cách xếp loại")
     sheet.column_dimensions["A"].width = RULE_WIDTH
-    _print_setup(sheet)
+    print_setup(sheet)
     lines = [
         ("CÁCH XẾP LOẠI", TITLE),
         (f"{_scope_name(appraisal.scope)} — kỳ đánh giá {appraisal.period.range_text}", ITALIC),
@@ -243,7 +222,13 @@ def _rule_sheet(book, appraisal):
             " quá hạn gửi hoặc đã được trả lời; yêu cầu còn trong hạn chưa tính.",
             BODY,
         ),
-        ("- Số hồ sơ của cán bộ: theo người xử lý ghi trên hồ sơ; cùng cách phân loại với Biểu II.06a.", BODY),
+        (
+            "- Số liệu của cán bộ: theo các bước xử lý hồ sơ do cán bộ đảm nhận (người nhận bước), hoàn thành trong kỳ."
+            " Bước trễ hạn là bước hoàn thành sau thời hạn của bước; trước hạn là hoàn thành vào ngày trước ngày hết"
+            " hạn; còn lại là đúng hạn. Số giờ trễ hạn tính bằng giờ làm việc. Trả lại bước trước: số bước cán bộ"
+            " kết thúc bằng việc trả hồ sơ lại bước trước.",
+            BODY,
+        ),
         ("", BODY),
         (f"Lập lúc {timezone.localtime():%H:%M ngày %d/%m/%Y} từ Cổng Một cửa.", ITALIC),
     ]
@@ -280,7 +265,7 @@ def workbook(appraisal, progress=_noop):
         "Cán bộ",
         OFFICIAL_COLUMNS,
         f"KẾT QUẢ GIẢI QUYẾT HỒ SƠ CỦA TỪNG CÁN BỘ — {scope.upper()}",
-        f"Kỳ đánh giá: {period.range_text}. Hồ sơ tính cho người xử lý ghi trên hồ sơ.",
+        f"Kỳ đánh giá: {period.range_text}. Số liệu theo các bước xử lý hồ sơ do từng cán bộ đảm nhận.",
         "C5",
     )
     rows = (official_values(i, o) for i, o in enumerate(appraisal.officials, start=1))

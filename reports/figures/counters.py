@@ -5,7 +5,9 @@ not resolved or ended before its start); live figures are FILTERed counts of one
 Frozen periods (reports.figures.freeze) store the same counters; `compose` joins consecutive parts exactly.
 """
 
+import operator
 from dataclasses import asdict, dataclass, fields
+from functools import reduce
 
 from django.db.models import Count, Q
 
@@ -116,6 +118,13 @@ def _aggregates(period):
 def behind(queryset, period, counter):
     """The dossiers behind one counter: what a number on the dashboard links to."""
     condition = counter_conditions(period)[counter]
+    return with_days(relevant(queryset, period)).filter(condition)
+
+
+def behind_any(queryset, period, counters):
+    """The dossiers behind any of several counters (e.g. late or overdue: what an explanation lists)."""
+    conditions = counter_conditions(period)
+    condition = reduce(operator.or_, (conditions[counter] for counter in counters))
     return with_days(relevant(queryset, period)).filter(condition)
 
 

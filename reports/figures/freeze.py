@@ -1,4 +1,5 @@
-"""Chốt số liệu: store a closed period's counters, and read them back in place of live figures.
+"""Chốt số liệu: store a closed period's counters (the dossiers' and the steps'), and read them back in place of live
+figures.
 
 A report of a period made of whole months reads each frozen month from its freeze and computes the other months
 live; reports.figures.counters.compose joins the parts. A statistical period (15th–14th) reads its own freeze when
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 from cases.catalogue.models import Unit
 from cases.desk.models import Dossier
-from reports.models import Freeze, FreezeKind, FrozenFigures
+from reports.models import Freeze, FreezeKind, FrozenFigures, FrozenSteps
 
 from . import periods
+from . import steps as step_figures
 from .counters import COUNTER_NAMES, Counters, live_figures, unit_ids
 
 # What a freeze stores: every counter but received_total, which is the sum of two of them.
@@ -112,6 +114,7 @@ def freeze(period, kind=FreezeKind.MONTH, by=None, reason=""):
     if previous is not None and kind == FreezeKind.ROLLUP:
         # A rollup is a cache of the running month: last night's is replaced, not kept as history.
         FrozenFigures.objects.filter(freeze=previous).delete()
+        FrozenSteps.objects.filter(freeze=previous).delete()
         previous.delete()
         previous = None
     if previous is not None and not (reason or "").strip():
@@ -122,7 +125,9 @@ def freeze(period, kind=FreezeKind.MONTH, by=None, reason=""):
     if previous is not None:
         previous.current = False
         previous.save(update_fields=["current"])
-    created = Freeze.objects.create(kind=kind, start=period.start, end=period.end, frozen_by=by, reason=reason or "")
+    created = Freeze.objects.create(
+        kind=kind, start=period.start, end=period.end, frozen_by=by, reason=reason or "", with_steps=True
+    )
     figures = live_figures(period, Unit.objects.all())
     FrozenFigures.objects.bulk_create(
         (
@@ -137,6 +142,7 @@ def freeze(period, kind=FreezeKind.MONTH, by=None, reason=""):
         ),
         batch_size=2000,
     )
+    step_figures.store(created, period)
     return created
 
 

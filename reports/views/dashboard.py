@@ -15,7 +15,17 @@ from cases.followup.apologies import apology_counts
 from reports.documents import docx, xlsx
 from reports.documents.tally_json import as_json
 from reports.figures import periods, wording
+from reports.figures import steps as step_kinds
 from reports.figures.counters import COUNTER_NAMES
+from reports.figures.officials import (
+    by_department,
+    by_official,
+    late_most,
+    step_figures,
+    waiting,
+    waiting_by_person,
+    waiting_by_step,
+)
 from reports.figures.tally import online_groups, tally
 from reports.figures.trend import trend
 
@@ -55,6 +65,54 @@ def _apology_rows(result, apologies):
         if late:
             rows.append({"unit": row.unit, "late": late, "apologised": with_apology, "missing": late - with_apology})
     return rows
+
+
+# How many rows each step table shows (the most overdue or late first); the rest are counted below it.
+STEP_ROWS = 15
+
+
+def _step_link(period=None, **params):
+    """The dossier list behind a step figure (cases.filters: buoc_tt and the step's unit, kind, name, official)."""
+    query = {key: value for key, value in params.items() if value not in (None, "")}
+    if period is not None:
+        query |= {"ky_tu": f"{period.start:%d/%m/%Y}", "ky_den": f"{period.end:%d/%m/%Y}"}
+    return f"{reverse('cases:dossier_list')}?{urlencode(query)}"
+
+
+WAITING_LINKS = {"open": step_kinds.OPEN, "not_taken": step_kinds.WAITING, "overdue": step_kinds.OVERDUE}
+LATE_LINKS = {"handled": step_kinds.HANDLED, "late": step_kinds.LATE, "sent_back": step_kinds.SENT_BACK}
+
+
+def _where_step(row):
+    return {"buoc_don_vi": row.unit.pk, "bo_phan": row.performer, "buoc_ten": getattr(row, "name", "")}
+
+
+def _where_person(row):
+    return {"buoc_don_vi": row.unit.pk, "nguoi_xu_ly": row.person.param}
+
+
+def _linked(found, kinds, where, period=None):
+    """The first STEP_ROWS rows, each with the dossier list behind each of its figures, and how many were left out."""
+    rows = [
+        {"row": row, **{name: _step_link(period, buoc_tt=kind, **where(row)) for name, kind in kinds.items()}}
+        for row in found[:STEP_ROWS]
+    ]
+    return {"rows": rows, "more": max(0, len(found) - STEP_ROWS)}
+
+
+def _step_sections(result):
+    """ "Where dossiers wait" now and "which steps are late most" in the period, for the units of the tally."""
+    units = [row.unit for row in result.units]
+    figures = step_figures(result.period, units)
+    open_steps = waiting(units)
+    period = result.period
+    return {
+        "waiting_steps": _linked(waiting_by_step(open_steps), WAITING_LINKS, _where_step),
+        "waiting_people": _linked(waiting_by_person(open_steps), WAITING_LINKS, _where_person),
+        "late_departments": _linked(late_most(by_department(figures, units)), LATE_LINKS, _where_step, period),
+        "late_people": _linked(late_most(by_official(figures, units)), LATE_LINKS, _where_person, period),
+        "stock_now": result.period.end >= timezone.localdate(),
+    }
 
 
 @reads_from_replica
@@ -106,6 +164,7 @@ def dashboard(request):
             "scopes": scopes,
             "whole_system": access.is_admin(request.user),
             "query": query,
+            **_step_sections(result),
         },
     )
 

@@ -15,7 +15,7 @@ from cases.core import safe
 from cases.exchange.dossiers import DossierImporter
 from cases.exchange.export import export_dossiers, export_queryset
 from cases.followup.appraisal import appraise
-from cases.models import Dossier
+from cases.models import Dossier, DossierStep
 from reports.documents import appraisal as appraisal_workbook
 from reports.documents import docx as docx_letter
 from reports.documents import official
@@ -53,7 +53,7 @@ def hostile(units, procedures, cast):
             units["pu_hong"],
             procedures["land"],
             vn(2024, 3, 1, 8),
-            vn(2024, 3, 7, 8),  # overdue by now: its handler is on the appraisal's sheet of officials
+            vn(2024, 3, 7, 8),
             applicant_phone="0912345678",  # a phone is digits by now (cases.core.contact); legacy ones below
             applicant_address=text,
             handler=cast["desk_pu_hong"],
@@ -179,11 +179,18 @@ def test_the_appraisal_workbook_has_no_formula_from_names(hostile, units, cast):
     officer.save()
     units["pu_hong"].name = "@SUM(A1)"
     units["pu_hong"].save()
+    # The officials sheet counts steps: one held by the officer, one by a name imported without an account.
+    for holder, name in ((officer, ""), (None, '=HYPERLINK("http://evil.example")')):
+        DossierStep.objects.create(
+            dossier=hostile[0], number=1, name="Tiếp nhận", performer="mot_cua", unit=units["pu_hong"], holder=holder,
+            holder_name=name, handed_at=vn(2024, 3, 1, 8), taken_at=vn(2024, 3, 1, 8), seconds=14400,
+            due_at=vn(2024, 3, 1, 12), finished_at=vn(2024, 3, 1, 9), end="chuyen",
+        )  # fmt: skip
     result = appraise(Period(vn(2024, 3, 1).date(), vn(2024, 3, 31).date()), scope=units["district"])
     book = load_workbook(_saved(appraisal_workbook.workbook(result)))
     assert no_formula(book) == []
     values = {cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row}
-    assert {"=cmd|' /C calc'!A0", "@SUM(A1)"} <= values
+    assert {"=cmd|' /C calc'!A0", "@SUM(A1)", '=HYPERLINK("http://evil.example")'} <= values
 
 
 def test_from_csv_undoes_exactly_what_to_csv_did():
