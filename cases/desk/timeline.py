@@ -34,6 +34,7 @@ FIELD_WORDS = {
     "applicant_phone": "số điện thoại",
     "applicant_address": "địa chỉ",
     "processing_days": "thời hạn giải quyết (ngày làm việc)",
+    "steps": "các bước xử lý",
 }
 
 
