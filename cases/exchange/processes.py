@@ -10,7 +10,7 @@ from django.db.models import F
 
 from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Performer, Procedure, Process, ProcessStep, Unit
-from cases.catalogue.processes import PlannedStep, shares_problem
+from cases.catalogue.processes import PlannedStep, hours_text, shares_problem
 from cases.core.history import record_bulk_changes
 
 from .columns import PROCESS_COLUMNS, PROCESS_KEYS, value_key
@@ -61,11 +61,6 @@ def parse_hours(value):
     except InvalidOperation:
         return None
     return hours if hours.is_finite() else None
-
-
-def hours_text(hours):
-    """8 → '8', 0.50 → '0,5': the decimal comma of Vietnamese, no trailing zeros."""
-    return f"{Decimal(hours).normalize():f}".replace(".", ",")
 
 
 class ProcessImporter(Importer):
