@@ -188,9 +188,10 @@ def reset():
         raise SystemExit(f"Refusing to delete the dossiers of {name!r}: use a database whose name contains 'bench'.")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE cases_dossierevent, cases_clockstop, cases_dossier RESTART IDENTITY CASCADE")
+            tables = "cases_dossierstep, cases_dossierevent, cases_clockstop, cases_dossier"
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         else:
-            for table in ("cases_dossierevent", "cases_clockstop", "cases_dossier"):
+            for table in ("cases_dossierstep", "cases_dossierevent", "cases_clockstop", "cases_dossier"):
                 cursor.execute(f"DELETE FROM {table}")
 
 

@@ -4,8 +4,9 @@ rows replace its steps as a whole, so that a provincial system's history can com
 A step's row says who held it, when it was taken up and finished; the rest comes from the portal: the performer
 and the share from the dossier's process (cases.catalogue.processes), the hand-over moment from the row before
 (the first row: the receipt), the due time, when blank, from the calendar as a take-up computes it, and the
-dossier's holding unit and handler as the moves leave them (cases.desk.process.left_by). A row whose step waits
-to be taken up (the dossier's last, not finished) may leave nhan_luc blank: that is how such a step is exported.
+dossier's holding unit and handler as the moves leave them (cases.desk.process.left_by). A step never taken up
+(the dossier's last: waiting to be taken up, or ended with the dossier, ket_thuc) has nhan_luc blank: that is how
+such a step is exported.
 """
 
 from dataclasses import dataclass
@@ -43,7 +44,9 @@ COMPARED = (
 )  # fmt: skip
 MOMENTS = ("taken_at", "due_at", "finished_at")
 STEP_CHUNK = 50_000
-WAITING_ONLY = "bắt buộc, đang để trống (chỉ bước cuối, đang chờ nhận, mới được để trống)"
+WAITING_ONLY = (
+    "bắt buộc, đang để trống (chỉ bước cuối chưa được nhận mới để trống: đang chờ nhận, hoặc kết thúc cùng hồ sơ)"
+)
 
 
 @dataclass(slots=True)
@@ -98,7 +101,9 @@ class DossierStepImporter(Importer):
         due, due_timed = self.moment(line, row, "han_xu_ly", self.closing, not_before=taken)
         end = self.choice(line, row, "ket_qua", ENDS, shown="chuyen, tra_lai hoặc ket_thuc")
         reason = self.text(line, row, "ly_do", REASON_MAX)
-        if _blank(row, "nhan_luc") and not (_blank(row, "hoan_thanh_luc") and _blank(row, "han_xu_ly")):
+        if _blank(row, "nhan_luc") and not _blank(row, "han_xu_ly"):
+            self.refuse(line, col("nhan_luc"), "bắt buộc khi có hạn xử lý (hạn tính từ lúc nhận)")
+        elif _blank(row, "nhan_luc") and not _blank(row, "hoan_thanh_luc") and end != StepEnd.CLOSED:
             self.refuse(line, col("nhan_luc"), WAITING_ONLY)
         if end and _blank(row, "hoan_thanh_luc"):
             self.refuse(line, col("ket_qua"), f"«{as_text(row.get('ket_qua'))}» nhưng chưa có thời điểm hoàn thành")

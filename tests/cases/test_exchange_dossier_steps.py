@@ -295,7 +295,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_one_line_per_problem(tmp_pat
         ),
         (
             [["PH-B", "1", "", "DBD-PH", "", "", "", "05/03/2024 09:30", "chuyen", ""]],
-            "dòng 2: nhận lúc: bắt buộc, đang để trống (chỉ bước cuối, đang chờ nhận, mới được để trống)",
+            "dòng 2: nhận lúc: bắt buộc, đang để trống (chỉ bước cuối chưa được nhận mới để trống",
         ),
         (
             [["PH-B", "1", "", "DBD-PH", "", "05/03/2024 09:00", "", "", "tra_lai", "Thiếu giấy"]],
@@ -314,6 +314,25 @@ def test_a_file_with_bad_rows_is_refused_whole_with_one_line_per_problem(tmp_pat
 def test_what_the_steps_of_one_dossier_must_agree_on(tmp_path, dossiers, rows, problem):
     assert problem in refusal(write(tmp_path / "buoc.csv", rows))
     assert not DossierStep.objects.exists()
+
+
+def test_a_step_never_taken_up_is_the_last_one_waiting_or_ended_with_the_dossier(tmp_path, dossiers):
+    rows = [
+        step("PH-A", 1, RECEIVE, DESK, "04/03/2024 08:00", "04/03/2024 09:00", "chuyen"),
+        step("PH-A", 2, CHECK, "", "", "08/03/2024 10:00", "ket_thuc"),  # returned before anyone took it up
+        step("PH-B", 1, RECEIVE, DESK, "05/03/2024 09:00", "05/03/2024 09:30", "chuyen"),
+        step("PH-B", 2, CHECK, "", ""),  # waiting to be taken up
+    ]
+    path = write(tmp_path / "buoc.csv", rows)
+    assert "thêm mới 4" in run("import_dossier_steps", path)
+    waiting, ended = steps("PH-B")[1], steps("PH-A")[1]
+    assert (waiting.taken_at, waiting.due_at, waiting.finished_at, waiting.holder) == (None, None, None, None)
+    assert (ended.taken_at, ended.end) == (None, "ket_thuc")
+    run("export_dossier_steps", str(tmp_path / "xuat.csv"))
+    assert read_csv(tmp_path / "xuat.csv")[1:] == [*with_due(rows[:1]), rows[1], *with_due(rows[2:3]), rows[3]]
+
+    given_due = [step("PH-B", 1, RECEIVE, "", "", due="06/03/2024 10:00")]
+    assert "dòng 2: nhận lúc: bắt buộc khi có hạn xử lý" in refusal(write(tmp_path / "han.csv", given_due))
 
 
 def test_skip_invalid_takes_whole_dossiers_and_writes_the_refused_rows_with_a_loi_column(tmp_path, dossiers):
