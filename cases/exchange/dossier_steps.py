@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 
 from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure, Unit
-from cases.catalogue.processes import Plans, step_of
+from cases.catalogue.processes import Plans
 from cases.core.copy import bulk_insert, bulk_set
 from cases.desk.models import Dossier, DossierEvent, DossierStep
 from cases.desk.process import left_by
@@ -42,7 +42,13 @@ REASON_MAX = 2000
 COMPARED = (
     "number", "name", "unit_id", "holder_id", "holder_name", "taken_at", "due_at", "finished_at", "end", "reason",
 )  # fmt: skip
-MOMENTS = ("taken_at", "due_at", "finished_at")
+# A step as the importer holds it until written: a tuple of the columns, in this order.
+STEP_FIELDS = (
+    "dossier_id", "number", "name", "performer", "unit_id", "holder_id", "holder_name", "handed_at", "handed_by_id",
+    "taken_at", "seconds", "due_at", "finished_at", "end", "reason",
+)  # fmt: skip
+NUMBER, FINISHED = STEP_FIELDS.index("number"), STEP_FIELDS.index("finished_at")
+COMPARED_AT = tuple((STEP_FIELDS.index(name), name in ("taken_at", "due_at", "finished_at")) for name in COMPARED)
 STEP_CHUNK = 50_000
 WAITING_ONLY = (
     "bắt buộc, đang để trống (chỉ bước cuối chưa được nhận mới để trống: đang chờ nhận, hoặc kết thúc cùng hồ sơ)"
@@ -149,13 +155,16 @@ class DossierStepImporter(Importer):
                 continue
             key = (dossier["procedure_id"], dossier["unit_id"])
             if key not in plan_of:
-                plan_of[key] = plans.plan(self.procedures[key[0]], key[1])
+                plan = plans.plan(self.procedures[key[0]], key[1])
+                plan_of[key] = {step.number: step for step in plan}
             rows = self.dossier_steps(dossier, [self.records[line] for line in lines], plan_of[key])
             if not self.refuse_together(lines, "hồ sơ", whole(code)):
                 self.planned.append((dossier, lines, rows))
+        self.records.clear()  # the rows to write hold what is left to do: a large file's memory halves
 
     def dossier_steps(self, dossier, records, plan):
-        """The steps of one dossier as rows to write, after the checks across its rows (refused lines: None)."""
+        """The steps of one dossier as rows to write (tuples in STEP_FIELDS order), after the checks across its
+        rows (refused lines: None). `plan`: the dossier's process, {number: planned step}."""
         col, code = self.col, dossier["code"]
         opened = [r for r in records if r.finished_at is None]
         if len(opened) > 1:
@@ -176,13 +185,13 @@ class DossierStepImporter(Importer):
                 opened[-1].line, col("hoan_thanh_luc"),
                 f"để trống nhưng hồ sơ {code} đã kết thúc ({State(dossier['state']).label})",
             )  # fmt: skip
-        numbers = f"{plan[0].number}–{plan[-1].number}" if len(plan) > 1 else str(plan[0].number)
         rows, previous = [], None
         handed = dossier["received_at"]
         for record in records:
-            planned = step_of(plan, record.number)
+            planned = plan.get(record.number)
             if planned is None:
                 procedure = self.procedures[dossier["procedure_id"]].code
+                numbers = "–".join(str(n) for n in sorted({min(plan), max(plan)}))
                 self.refuse(
                     record.line, col("buoc"),
                     f"bước {record.number} không có trong quy trình của thủ tục {procedure} (các bước {numbers})",
@@ -218,13 +227,11 @@ class DossierStepImporter(Importer):
             if due is None and taken is not None:
                 due = self.calendar.add_working_time(taken, planned.seconds)
             rows.append(
-                {
-                    "dossier_id": dossier["id"], "number": record.number, "name": record.name or planned.name,
-                    "performer": planned.performer, "unit_id": record.unit_id, "holder_id": record.holder_id,
-                    "holder_name": record.holder_name, "handed_at": handed, "handed_by_id": self.user_id,
-                    "taken_at": taken, "seconds": planned.seconds, "due_at": due, "finished_at": record.finished_at,
-                    "end": record.end, "reason": record.reason,
-                }
+                (
+                    dossier["id"], record.number, record.name or planned.name, planned.performer, record.unit_id,
+                    record.holder_id, record.holder_name, handed, self.user_id, taken, planned.seconds, due,
+                    record.finished_at, record.end, record.reason,
+                )
             )  # fmt: skip
             previous, handed = record, record.finished_at or handed
         if not opened and dossier["state"] not in ENDED:
@@ -278,14 +285,14 @@ class DossierStepImporter(Importer):
             self.replaced.extend(rows)
             where = f"dòng {lines[0]}" if len(lines) == 1 else f"dòng {lines[0]}–{lines[-1]}"
             before = {"steps": _summary([(values[0], values[7]) for values in old])} if old else {}
-            after = {"steps": _summary([(row["number"], row["finished_at"]) for row in rows])}
+            after = {"steps": _summary([(row[NUMBER], row[FINISHED]) for row in rows])}
             self.events.append(
                 {
                     "dossier_id": dossier["id"], "kind": EventKind.UPDATED, "at": self.now, "recorded_at": self.now,
                     "by_id": self.user_id, "before": before, "after": after, "reason": f"{reason}, {where}",
                 }
             )  # fmt: skip
-            holding, handler = left_by(rows)
+            holding, handler = left_by([dict(zip(STEP_FIELDS, row, strict=True)) for row in rows])
             handler = handler or dossier["handler_id"]
             if (holding, handler) != (dossier["holding_unit_id"], dossier["handler_id"]):
                 self.dossier_changes.append(
@@ -297,7 +304,8 @@ class DossierStepImporter(Importer):
         for start in range(0, len(self.cleared), BATCH):
             DossierStep.objects.filter(dossier_id__in=self.cleared[start : start + BATCH]).delete()
         for start in range(0, len(self.replaced), STEP_CHUNK):
-            bulk_insert(DossierStep, self.replaced[start : start + STEP_CHUNK], self.now, need_ids=False)
+            chunk = [dict(zip(STEP_FIELDS, row, strict=True)) for row in self.replaced[start : start + STEP_CHUNK]]
+            bulk_insert(DossierStep, chunk, self.now, need_ids=False)
         for start in range(0, len(self.events), STEP_CHUNK):
             bulk_insert(DossierEvent, self.events[start : start + STEP_CHUNK], self.now, need_ids=False)
         bulk_set(Dossier, self.dossier_changes, ["holding_unit_id", "handler_id", "updated_at"])
@@ -318,11 +326,8 @@ def _same(old, rows):
     if len(old) != len(rows):
         return False
     for values, row in zip(old, rows, strict=True):
-        for name, value in zip(COMPARED, values, strict=True):
-            if name in MOMENTS:
-                if not same_minute(value, row[name]):
-                    return False
-            elif value != row[name]:
+        for value, (position, moment) in zip(values, COMPARED_AT, strict=True):
+            if not (same_minute(value, row[position]) if moment else value == row[position]):
                 return False
     return True
 

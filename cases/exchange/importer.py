@@ -265,7 +265,9 @@ class Importer:
             if required:
                 self.refuse(line, self.col(key), "bắt buộc, đang để trống")
             return ""
-        found = mapping.get(value_key(value))
+        found = mapping.get(value)  # the machine key as written: no folding needed
+        if found is None:
+            found = mapping.get(value_key(value))
         if found is None:
             self.refuse(line, self.col(key), f"«{value}» không hợp lệ (dùng {shown})")
             return ""
@@ -291,4 +293,6 @@ def shown(message):
 
 
 def choices(pairs):
-    return {value_key(text): value for value, texts in pairs.items() for text in (value, *texts)}
+    """{folded key or label: value}, and each machine key as it is written."""
+    found = {value_key(text): value for value, texts in pairs.items() for text in (value, *texts)}
+    return {**found, **{value: value for value in pairs if isinstance(value, str)}}

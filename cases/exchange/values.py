@@ -77,7 +77,8 @@ def format_moment(moment, tz):
 def same_minute(old, new):
     if old is None or new is None:
         return old is new
-    return old.replace(second=0, microsecond=0) == new.replace(second=0, microsecond=0)
+    # Aware moments: the same minute of the same instant (every zone's offset is whole minutes).
+    return int(old.timestamp()) // 60 == int(new.timestamp()) // 60
 
 
 def procedure_code(value):
