@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from functools import partial
+from operator import itemgetter
 
 from django.db import connection
 
@@ -60,10 +61,18 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
     writer = csv.writer(buffer)
     columns = [(name, default) for name, default, _ in plan]
     converted = [(position, convert) for position, (_, _, convert) in enumerate(plan) if convert is not None]
+    # Rows that carry every column (the first one says) are read in one C call; others take the defaults of what
+    # they leave out.
+    names = [name for name, _ in columns]
+    first = {**rows[0], meta.pk.attname: None} if need_ids else rows[0]
+    every = itemgetter(*names) if len(names) > 1 and all(name in first for name in names) else None
     for position, row in enumerate(rows):
         if need_ids:
             row = {**row, meta.pk.attname: ids[position]}
-        values = [row.get(name, default) for name, default in columns]
+        try:
+            values = list(every(row)) if every else [row.get(name, default) for name, default in columns]
+        except KeyError:
+            values = [row.get(name, default) for name, default in columns]
         for column, convert in converted:
             if values[column] is not None:
                 values[column] = convert(values[column])
