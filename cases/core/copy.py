@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import datetime
 from functools import partial
 from operator import itemgetter
 
@@ -51,7 +52,7 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
         else:
             default = None
         if kind == "DateTimeField":
-            convert = _iso
+            convert = datetime.isoformat
         elif kind == "JSONField":
             convert = partial(json.dumps, ensure_ascii=False)
         else:
@@ -122,10 +123,6 @@ def bulk_set(model, rows, fields, batch_size=50_000):
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
             cursor.execute(statement, [[row[f.attname] for row in batch] for f in columns])
-
-
-def _iso(moment):
-    return moment.isoformat()
 
 
 def analyze(*models):
