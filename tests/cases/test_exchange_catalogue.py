@@ -245,6 +245,9 @@ def test_load_fixtures_loads_the_seed_units_and_the_catalogue_and_a_second_run_c
     assert Process.objects.filter(unit=None).count() == 187
     land = Process.objects.get(procedure__code="1.012796", unit__code="DBD-PH")
     assert land.steps.get(performer=Performer.OTHER_UNIT).performer_unit.code == "DBD-TNMT"
+    # After the 2025 reform, the merged commune's go by the provincial land registry's area branch.
+    land = Process.objects.get(procedure__code="1.012796", unit__code="DB-PUHONG")
+    assert land.steps.get(performer=Performer.OTHER_UNIT).performer_unit.code == "DB-VPDK-DBD"
 
     events_before = list(Unit.objects.values_list("code", "path", "kind"))
     out = StringIO()
