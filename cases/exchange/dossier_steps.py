@@ -86,10 +86,6 @@ class DossierStepImporter(Importer):
         self.opening, self.closing = hours[0][0], hours[-1][1]
         self.lines_by_code = {}
 
-    def shown(self, moment, timed):
-        # As the cell gave it: a bare date stays a bare date in a message.
-        return format_moment(moment, self.tz) if timed else f"{moment.astimezone(self.tz):%d/%m/%Y}"
-
     def check(self, line, row):
         col = self.col
         code = self.text(line, row, "ma_ho_so", 60, required=True)
@@ -120,12 +116,12 @@ class DossierStepImporter(Importer):
         if taken and finished and finished < taken:
             self.refuse(
                 line, col("hoan_thanh_luc"),
-                f"{self.shown(finished, finished_timed)} trước thời điểm nhận {self.shown(taken, taken_timed)}",
+                f"{self.as_given(finished, finished_timed)} trước thời điểm nhận {self.as_given(taken, taken_timed)}",
             )  # fmt: skip
         if taken and due and due < taken:
             self.refuse(
                 line, col("han_xu_ly"),
-                f"{self.shown(due, due_timed)} trước thời điểm nhận {self.shown(taken, taken_timed)}",
+                f"{self.as_given(due, due_timed)} trước thời điểm nhận {self.as_given(taken, taken_timed)}",
             )  # fmt: skip
         return StepRow(
             line, code, number, name, unit_id, holder_id, "" if holder_id else person, taken, taken_timed, due,
@@ -205,13 +201,13 @@ class DossierStepImporter(Importer):
                 elif previous is None:
                     self.refuse(
                         record.line, col("nhan_luc"),
-                        f"{self.shown(taken, record.taken_timed)} trước khi hồ sơ được tiếp nhận "
+                        f"{self.as_given(taken, record.taken_timed)} trước khi hồ sơ được tiếp nhận "
                         f"({format_moment(handed, self.tz)})",
                     )  # fmt: skip
                 else:
                     self.refuse(
                         record.line, col("nhan_luc"),
-                        f"{self.shown(taken, record.taken_timed)} trước khi bước trước (dòng {previous.line}) hoàn "
+                        f"{self.as_given(taken, record.taken_timed)} trước khi bước trước (dòng {previous.line}) hoàn "
                         f"thành lúc {format_moment(handed, self.tz)}",
                     )  # fmt: skip
             if previous is not None and previous.end:

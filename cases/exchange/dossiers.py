@@ -142,10 +142,7 @@ class DossierImporter(Importer):
         due, due_timed = self.moment(line, row, "ngay_hen_tra", self.closing)
         tz = self.tz
 
-        def shown(moment, timed):
-            # As the cell gave it: a bare date stays a bare date in the message.
-            return format_moment(moment, tz) if timed else f"{moment.astimezone(tz):%d/%m/%Y}"
-
+        shown = self.as_given
         if received and resolved and resolved < received:
             self.refuse(
                 line,

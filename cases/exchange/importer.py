@@ -237,6 +237,10 @@ class Importer:
                 self.refuse(line, label, why(bad))
         return True
 
+    def as_given(self, moment, timed):
+        """A moment in a message as its cell gave it: a bare date stays a bare date."""
+        return format_moment(moment, self.tz) if timed else f"{moment.astimezone(self.tz):%d/%m/%Y}"
+
     def whole_number(self, line, key, value, low, high, what):
         """A whole number between `low` and `high` (an Excel number cell too); None, refused, otherwise."""
         text = as_text(value)
