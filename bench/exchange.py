@@ -46,7 +46,9 @@ def generate(path, rows, prefix, seed):
     from cases.models import Procedure, Unit
 
     rng = random.Random(seed)
-    units = list(Unit.objects.filter(level__in=["xa", "huyen"]).values_list("code", flat=True))
+    validity = list(Unit.objects.filter(level__in=["xa", "huyen"]).values_list("code", "valid_from", "valid_to"))
+    units = [code for code, _, _ in validity]
+    open_on = {}  # day → the units receiving that day (the 2025 reform closed some and opened others)
     procedures = list(Procedure.objects.values_list("code", "processing_days"))
     start = date(2023, 1, 2)
     days = (date(2025, 12, 31) - start).days
@@ -59,6 +61,8 @@ def generate(path, rows, prefix, seed):
             day = start + timedelta(days=rng.randrange(days))
             while day.weekday() >= 5:
                 day += timedelta(days=1)
+            if day not in open_on:
+                open_on[day] = [c for c, start, end in validity if (start or day) <= day <= (end or day)]
             received = datetime(
                 day.year, day.month, day.day, rng.choice([7, 8, 9, 10, 13, 14, 15, 16]), rng.randrange(60)
             )
@@ -77,8 +81,9 @@ def generate(path, rows, prefix, seed):
             name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
             phone = f"09{rng.randrange(10**8):08d}" if rng.random() < 0.8 else ""
             address = f"{rng.choice(VILLAGES)}, {rng.choice(units)}"
+            unit = rng.choice(open_on[day])
             handle.write(
-                f"{prefix}{number:07d},{procedure},{rng.choice(units)},{received:%d/%m/%Y %H:%M},{due},{resolved},"
+                f"{prefix}{number:07d},{procedure},{unit},{received:%d/%m/%Y %H:%M},{due},{resolved},"
                 f'{returned},{channel},{name},{phone},"{address}",{state}\n'
             )
 
@@ -188,9 +193,10 @@ def reset():
         raise SystemExit(f"Refusing to delete the dossiers of {name!r}: use a database whose name contains 'bench'.")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE cases_dossierevent, cases_clockstop, cases_dossier RESTART IDENTITY CASCADE")
+            tables = "cases_dossierstep, cases_dossierevent, cases_clockstop, cases_dossier"
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         else:
-            for table in ("cases_dossierevent", "cases_clockstop", "cases_dossier"):
+            for table in ("cases_dossierstep", "cases_dossierevent", "cases_clockstop", "cases_dossier"):
                 cursor.execute(f"DELETE FROM {table}")
 
 

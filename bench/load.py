@@ -240,11 +240,12 @@ def clean_up():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM cases_dossierevent WHERE dossier_id IN (SELECT id FROM cases_dossier WHERE applicant_name"
-            " LIKE %s)",
-            [f"{MARK}%"],
-        )
+        # A receipt opens the dossier's first step (cases.desk.process) beside its event.
+        for table in ("cases_dossierstep", "cases_dossierevent"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE dossier_id IN (SELECT id FROM cases_dossier WHERE applicant_name LIKE %s)",
+                [f"{MARK}%"],
+            )
         cursor.execute("DELETE FROM cases_dossier WHERE applicant_name LIKE %s", [f"{MARK}%"])
 
 

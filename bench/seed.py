@@ -2,7 +2,7 @@
 
 Writes into the database of DATABASE_URL (units and procedures must be there: `python manage.py load_fixtures`).
 With --fresh the demo tables are emptied first (dossiers, their events and clock stops) so runs compare; never
-use it on a database whose dossiers matter. Prints dossiers/s and rows/s (dossiers + events + clock stops).
+use it on a database whose dossiers matter. Prints dossiers/s and rows/s (dossiers + events + clock stops + steps).
 """
 
 import argparse
@@ -31,18 +31,18 @@ def main():
     django.setup()
     from django.db import connection
 
-    from cases.models import ClockStop, Dossier, DossierEvent, Procedure, Unit
+    from cases.models import ClockStop, Dossier, DossierEvent, DossierStep, Procedure, Unit
     from demo import generator as demo
 
     if not Unit.objects.exists() or not Procedure.objects.exists():
         sys.exit("Chưa có đơn vị hoặc thủ tục: chạy «python manage.py load_fixtures» trước.")
     if args.fresh:
         if connection.vendor == "postgresql":
-            tables = ", ".join(m._meta.db_table for m in (DossierEvent, ClockStop, Dossier))
+            tables = ", ".join(m._meta.db_table for m in (DossierStep, DossierEvent, ClockStop, Dossier))
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {tables} CASCADE")
         else:
-            for model in (DossierEvent, ClockStop, Dossier):
+            for model in (DossierStep, DossierEvent, ClockStop, Dossier):
                 model.objects.all().delete()
     before = Dossier.objects.count()
 
@@ -50,11 +50,12 @@ def main():
         args.dossiers, seed=args.seed, as_of=args.as_of, months=args.months, batch_size=args.batch_size,
         method=args.method, progress=lambda done, s: print(f"  {demo.number(done)} hồ sơ, {demo.number(s, 1)} s"),
     )  # fmt: skip
-    rows = summary.dossiers + summary.events + summary.clock_stops
+    rows = summary.dossiers + summary.events + summary.clock_stops + summary.steps
     print(demo.summary_text(summary))
     print(
         f"database={connection.vendor} method={summary.method} dossiers={summary.dossiers} events={summary.events} "
-        f"clock_stops={summary.clock_stops} existing_before={before} seconds={summary.seconds:.1f} "
+        f"clock_stops={summary.clock_stops} steps={summary.steps} existing_before={before} "
+        f"seconds={summary.seconds:.1f} "
         f"dossiers_per_s={summary.dossiers / summary.seconds:.0f} rows_per_s={rows / summary.seconds:.0f}"
     )
 

@@ -10,18 +10,32 @@ from urllib.parse import urlencode
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from cases.catalogue.calendar import deactivate_calendar_day
-from cases.catalogue.models import Field, Holiday, Procedure, RequiredPaper, Unit, WorkdayOverride
+from cases.catalogue.calendar import calendar, deactivate_calendar_day
+from cases.catalogue.models import (
+    Field,
+    Holiday,
+    Performer,
+    Procedure,
+    Process,
+    ProcessStep,
+    RequiredPaper,
+    Unit,
+    WorkdayOverride,
+)
+from cases.catalogue.processes import PlannedStep, hours_text, shares_problem, total_hours
 from cases.core.formats import day, day_time, number
 from cases.core.text import fold
 from cases.desk import outcome, timeline
@@ -198,6 +212,97 @@ class ProcedureAdmin(ActiveActions, KeptAdmin):
                 f"thành {obj.processing_days} ngày làm việc"
             )
             _say_open_dossiers(request, found, what, _dossier_list(procedure=obj.pk, open="on"))
+
+
+# --- internal processes ---------------------------------------------------------------------------
+
+
+class ProcessStepFormSet(BaseInlineFormSet):
+    """A process's steps checked together: numbered 1, 2, 3… and sharing the procedure's time (DOMAIN.md)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        steps = [form.cleaned_data for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not steps:
+            raise ValidationError("Quy trình cần ít nhất một bước.")
+        numbers = sorted(step["number"] for step in steps)
+        if numbers != list(range(1, len(steps) + 1)):
+            shown = ", ".join(str(n) for n in numbers)
+            raise ValidationError(f"Các bước phải đánh số liên tiếp 1, 2, 3… không trùng, không bỏ (đang có: {shown}).")
+        procedure = getattr(self.instance, "procedure", None)
+        if procedure is None:
+            return  # the procedure field says what is missing
+        day_seconds = calendar().working_day_seconds
+        plan = [
+            PlannedStep(step["number"], step["name"], step["performer"], None, round(step["hours"] * 3600))
+            for step in steps
+        ]
+        problem = shares_problem(plan, procedure.processing_days, day_seconds)
+        if problem:
+            days = procedure.processing_days
+            total = hours_text(total_hours(days, day_seconds))
+            rule = (
+                "thủ tục giải quyết trong ngày: các bước chia nhau một ngày làm việc"
+                if days == 0
+                else f"{days} ngày làm việc"
+            )
+            raise ValidationError(f"{problem[0].upper()}{problem[1:]} ({rule}, {total} giờ).")
+
+
+class ProcessStepForm(forms.ModelForm):
+    class Meta:
+        model = ProcessStep
+        fields = ("number", "name", "performer", "performer_unit", "hours")
+        localized_fields = ("hours",)  # 0,5 as a Vietnamese writes it (0.5 is read too)
+
+    def clean(self):
+        data = super().clean()
+        performer, other = data.get("performer"), data.get("performer_unit")
+        if performer == Performer.OTHER_UNIT and other is None:
+            self.add_error("performer_unit", "Bước liên thông cần chọn đơn vị thực hiện.")
+        elif performer and performer != Performer.OTHER_UNIT and other is not None:
+            self.add_error("performer_unit", "Chỉ bước liên thông (đơn vị khác) mới chọn đơn vị thực hiện; để trống.")
+        return data
+
+
+class ProcessStepInline(admin.TabularInline):
+    model = ProcessStep
+    form = ProcessStepForm
+    formset = ProcessStepFormSet
+    fields = ("number", "name", "performer", "performer_unit", "hours")
+    autocomplete_fields = ("performer_unit",)
+    ordering = ("number",)
+    extra = 0
+    # A step taken out of a process is gone from it, not from its history ("Lịch sử").
+    can_delete = True
+
+
+@admin.register(Process)
+class ProcessAdmin(ActiveActions, KeptAdmin):
+    list_display = ("procedure", "unit_name", "step_count", "hours", "active")
+    list_filter = ("active", "procedure__field", "unit__level")
+    search_fields = ("procedure__code", "procedure__name", "unit__code", "unit__name")
+    search_help_text = "Tìm theo mã, tên thủ tục hoặc đơn vị."
+    list_select_related = ("procedure", "unit")
+    autocomplete_fields = ("procedure", "unit")
+    inlines = (ProcessStepInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(step_total=Count("steps"), hours_total=Sum("steps__hours"))
+
+    @admin.display(description="đơn vị", ordering="unit__path")
+    def unit_name(self, process):
+        return process.unit.name if process.unit_id else "(mặc định cho mọi đơn vị)"
+
+    @admin.display(description="số bước", ordering="step_total")
+    def step_count(self, process):
+        return process.step_total
+
+    @admin.display(description="tổng thời gian (giờ làm việc)", ordering="hours_total")
+    def hours(self, process):
+        return hours_text(process.hours_total or 0)
 
 
 # --- the calendar ---------------------------------------------------------------------------------

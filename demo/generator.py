@@ -27,9 +27,12 @@ from cases.catalogue.models import Level, OnlineLevel, Procedure, Unit, UnitKind
 from cases.core.copy import bulk_insert
 from cases.core.formats import number, percent
 from cases.core.text import fold
-from cases.desk.models import ClockStop, Dossier, DossierEvent, Membership
+from cases.desk.models import ClockStop, Dossier, DossierEvent, DossierStep, Membership
+from cases.desk.process import left_by
 from cases.desk.states import EVENT_FIELDS, Channel, EventKind, PauseKind, Role, State, payload
 from reports.figures.counters import rate
+
+from .steps import StepMaker
 
 # --- people and places ------------------------------------------------------------------------------
 KINH_FAMILY = (
@@ -217,6 +220,9 @@ class Summary:
     units: int = 0
     events: int = 0
     clock_stops: int = 0
+    steps: int = 0
+    steps_late: int = 0  # finished after their due time, or still held past it
+    sent_back: int = 0  # dossiers sent back to an earlier step
     states: Counter = field(default_factory=Counter)
     channels: Counter = field(default_factory=Counter)
     early_or_on_time: int = 0
@@ -231,6 +237,28 @@ class Summary:
     @property
     def resolved(self):
         return self.early_or_on_time + self.late
+
+
+KINH_ONLY = ((100, "kinh"),)
+
+
+def person_name(rng, people):
+    """A name as people of the place are named: `people` is a region's (weight, naming style) list."""
+    style = rng.choices([s for _, s in people], [w for w, _ in people])[0]
+    sex = "m" if rng.random() < 0.55 else "f"
+    if style == "hmong":
+        return f"{rng.choice(HMONG_FAMILY)} {'A' if sex == 'm' else 'Thị'} {rng.choice(HMONG_GIVEN[sex])}"
+    if style == "thai":
+        return f"{rng.choice(THAI_FAMILY)} {'Văn' if sex == 'm' else 'Thị'} {rng.choice(THAI_GIVEN[sex])}"
+    if style == "ede":
+        given = rng.choice(EDE_GIVEN[sex])
+        return f"Y {given} {rng.choice(EDE_FAMILY)}" if sex == "m" else f"H'{given} {rng.choice(EDE_FAMILY)}"
+    family = {"kinh": None, "tay_nung": TAY_NUNG_FAMILY, "thanh_minority": THANH_MINORITY_FAMILY}.get(style)
+    if family is None:
+        family_name = rng.choices([f for f, _ in KINH_FAMILY], [w for _, w in KINH_FAMILY])[0]
+    else:
+        family_name = rng.choice(family)
+    return f"{family_name} {rng.choice(KINH_MIDDLE[sex])} {rng.choice(KINH_GIVEN[sex])}"
 
 
 def _pct(part, whole):
@@ -255,6 +283,8 @@ def summary_text(s):
         f"tạm dừng {number(states[State.PAUSED])}); từ chối {number(states[State.REFUSED])}; "
         f"rút {number(states[State.WITHDRAWN])}.",
         f"  Diễn biến hồ sơ: {number(s.events)}; lần dừng tính thời hạn: {number(s.clock_stops)}.",
+        f"  Bước xử lý theo quy trình nội bộ: {number(s.steps)} (quá hạn bước {number(s.steps_late)}); "
+        f"{number(s.sent_back)} hồ sơ bị trả lại bước trước.",
         f"  Thời gian: {number(s.seconds, 1)} giây ({number(s.dossiers / s.seconds if s.seconds else 0)} hồ sơ/giây, "
         f"ghi bằng {s.method}).",
     ]
@@ -556,35 +586,17 @@ class Generator:
         return channel, self.as_of - timedelta(minutes=1)
 
     def _applicant(self, rng, profile, procedure):
-        if rng.random() < profile.company:
-            name = rng.choice(COMPANIES)
-        else:
-            style = rng.choices([s for _, s in profile.people], [w for w, _ in profile.people])[0]
-            sex = "m" if rng.random() < 0.55 else "f"
-            if style == "hmong":
-                name = f"{rng.choice(HMONG_FAMILY)} {'A' if sex == 'm' else 'Thị'} {rng.choice(HMONG_GIVEN[sex])}"
-            elif style == "thai":
-                name = f"{rng.choice(THAI_FAMILY)} {'Văn' if sex == 'm' else 'Thị'} {rng.choice(THAI_GIVEN[sex])}"
-            elif style == "ede":
-                given = rng.choice(EDE_GIVEN[sex])
-                name = f"Y {given} {rng.choice(EDE_FAMILY)}" if sex == "m" else f"H'{given} {rng.choice(EDE_FAMILY)}"
-            else:
-                family = {
-                    "kinh": None, "tay_nung": TAY_NUNG_FAMILY, "thanh_minority": THANH_MINORITY_FAMILY,
-                }.get(style)  # fmt: skip
-                if family is None:
-                    family_name = rng.choices([f for f, _ in KINH_FAMILY], [w for _, w in KINH_FAMILY])[0]
-                else:
-                    family_name = rng.choice(family)
-                name = f"{family_name} {rng.choice(KINH_MIDDLE[sex])} {rng.choice(KINH_GIVEN[sex])}"
+        name = rng.choice(COMPANIES) if rng.random() < profile.company else person_name(rng, profile.people)
         phone = "" if rng.random() < 0.05 else f"{rng.choice(PHONE_PREFIXES)}{rng.randrange(10**7):07d}"
         prefix, hamlets, place = rng.choice(profile.localities)
         address = f"{prefix} {rng.choice(hamlets)}, {place}" if place else f"{prefix} {rng.choice(hamlets)}"
         return name, phone, address
 
     def unit_rows(self, profile, count, first_id, taken):
-        """Yield (dossier row, events, clock stops) for one unit, in order of receipt."""
+        """Yield (dossier row, events, clock stops, steps) for one unit, in order of receipt."""
         rng = random.Random(f"{self.seed}:{profile.unit.code}")
+        # The steps draw from their own stream: the dossiers stay what they were before steps were drawn.
+        steps_rng = random.Random(f"{self.seed}:steps:{profile.unit.code}")
         procs, cw = profile.procedures, profile.procedure_cw
         drafts = []
         for _ in range(count):
@@ -599,7 +611,13 @@ class Generator:
             sequence[day_key] += 1
             number = sequence[day_key] + taken.get(f"{code_prefix}-{day_key}-", 0)
             code = f"{code_prefix}-{day_key}-{number:04d}"
-            yield self._dossier(rng, profile, first_id + offset, code, procedure, channel, received_at)
+            row, events, stops = self._dossier(rng, profile, first_id + offset, code, procedure, channel, received_at)
+            steps = self.step_maker.steps(steps_rng, row, stops, procedure)
+            holding, handler = left_by(steps)
+            row["holding_unit_id"] = holding
+            if handler is not None:
+                row["handler_id"] = handler
+            yield row, events, stops, steps
 
     def _dossier(self, rng, p, pk, code, procedure, channel, received_at):
         wc, wds, as_of = self.wc, self.wds, self.as_of
@@ -719,6 +737,10 @@ class Generator:
                 "Không có đơn vị nào tiếp nhận hồ sơ trong khoảng thời gian này (hoặc chưa có thủ tục)."
             )
         shares = self.allocate(self.count, profiles)
+        people = {profile.unit.pk: profile.people for profile in profiles}
+        self.step_maker = StepMaker(
+            self.wc, self.as_of, self.seed, lambda rng, unit_id: person_name(rng, people.get(unit_id, KINH_ONLY))
+        )
         writer = _Writer(self.batch_size, self.method)
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -737,9 +759,9 @@ class Generator:
                 next_id += share
             # Written in order of receipt across all units, as a live system fills its table: a month's dossiers
             # lie together on disk, which is what the reports' index ranges rely on.
-            for row, events, stops in heapq.merge(*streams, key=lambda item: item[0]["received_at"]):
-                self._count(summary, row, events, stops)
-                writer.add(row, events, stops)
+            for row, events, stops, steps in heapq.merge(*streams, key=lambda item: item[0]["received_at"]):
+                self._count(summary, row, events, stops, steps)
+                writer.add(row, events, stops, steps)
                 if self.progress and summary.dossiers % 100_000 == 0:
                     self.progress(summary.dossiers, time.perf_counter() - began)
             writer.flush()
@@ -747,7 +769,7 @@ class Generator:
         if connection.vendor == "postgresql" and self.count >= 10_000:
             # Fresh planner statistics, so the dashboards' first queries on the new rows are planned well.
             with connection.cursor() as cursor:
-                for model in (Dossier, DossierEvent, ClockStop):
+                for model in (Dossier, DossierEvent, ClockStop, DossierStep):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         summary.seconds = time.perf_counter() - began
         return summary
@@ -763,9 +785,14 @@ class Generator:
                 taken[key] = max(taken.get(key, 0), int(number))
         return taken
 
-    def _count(self, s, row, events, stops):
+    def _count(self, s, row, events, stops, steps):
         s.dossiers += 1
         s.events += len(events)
+        s.steps += len(steps)
+        s.steps_late += sum(
+            1 for step in steps if step["due_at"] and (step["finished_at"] or self.as_of) > step["due_at"]
+        )
+        s.sent_back += any(step["end"] == "tra_lai" for step in steps)
         s.clock_stops += len(stops)
         s.states[row["state"]] += 1
         s.channels[row["channel"]] += 1
@@ -794,6 +821,10 @@ def _finished(row, events, stops):
     return row, events, stops
 
 
+def _late(step, as_of):
+    return step["due_at"] is not None and (step["finished_at"] or as_of) > step["due_at"]
+
+
 def _event_row(dossier_id, event):
     kind, at, by, before, after, reason = event
     return {"dossier_id": dossier_id, "kind": kind, "at": at, "recorded_at": at, "by_id": by, "before": before,
@@ -807,21 +838,24 @@ class _Writer:
     def __init__(self, batch_size, method):
         self.batch_size = batch_size
         self.use_copy = method == "copy"
-        self.dossiers, self.events, self.stops = [], [], []
+        self.dossiers, self.events, self.stops, self.steps = [], [], [], []
 
-    def add(self, row, events, stops):
+    def add(self, row, events, stops, steps):
         self.dossiers.append(row)
         self.events.extend(_event_row(row["id"], e) for e in sorted(events, key=lambda e: e[1]))
         self.stops.extend(stops)
+        self.steps.extend(steps)
         if len(self.dossiers) >= self.batch_size:
             self.flush()
 
     def flush(self):
         now = timezone.now()
-        for model, rows in ((Dossier, self.dossiers), (DossierEvent, self.events), (ClockStop, self.stops)):
+        for model, rows in (
+            (Dossier, self.dossiers), (DossierEvent, self.events), (ClockStop, self.stops), (DossierStep, self.steps)
+        ):  # fmt: skip
             if rows:
                 bulk_insert(model, rows, now, need_ids=False, use_copy=self.use_copy)
-        self.dossiers, self.events, self.stops = [], [], []
+        self.dossiers, self.events, self.stops, self.steps = [], [], [], []
 
     def finish(self, first_id, last_id):
         if not self.use_copy:

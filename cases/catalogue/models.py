@@ -274,11 +274,15 @@ class Process(models.Model):
         verbose_name_plural = "quy trình nội bộ"
         ordering = ["procedure__code", "unit__path"]
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "unit"], name="process_procedure_unit"),
             models.UniqueConstraint(
-                fields=["procedure"], condition=Q(unit__isnull=True), name="process_procedure_default"
+                fields=["procedure", "unit"], name="process_procedure_unit",
+                violation_error_message="Thủ tục này đã có quy trình riêng của đơn vị này.",
             ),
-        ]
+            models.UniqueConstraint(
+                fields=["procedure"], condition=Q(unit__isnull=True), name="process_procedure_default",
+                violation_error_message="Thủ tục này đã có quy trình mặc định (đơn vị để trống).",
+            ),
+        ]  # fmt: skip
 
     def __str__(self):
         return f"{self.procedure.code} — {self.unit.name if self.unit_id else 'mặc định'}"
@@ -304,14 +308,21 @@ class ProcessStep(models.Model):
         verbose_name_plural = "các bước quy trình"
         ordering = ["process", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["process", "number"], name="process_step_number"),
-            models.CheckConstraint(condition=Q(hours__gte=0), name="process_step_hours_not_negative"),
+            models.UniqueConstraint(
+                fields=["process", "number"], name="process_step_number",
+                violation_error_message="Quy trình đã có bước mang số này.",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0), name="process_step_hours_not_negative",
+                violation_error_message="Thời gian của bước không được âm.",
+            ),
             models.CheckConstraint(
                 condition=Q(performer="lien_thong", performer_unit__isnull=False)
                 | Q(~Q(performer="lien_thong"), performer_unit__isnull=True),
                 name="process_step_other_unit_named",
+                violation_error_message="Bước liên thông cần đơn vị thực hiện; bước khác để trống ô này.",
             ),
-        ]
+        ]  # fmt: skip
 
     def __str__(self):
         return f"Bước {self.number}: {self.name}"

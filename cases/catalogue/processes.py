@@ -85,10 +85,15 @@ def step_of(plan, number):
     return next((step for step in plan if step.number == number), None)
 
 
+def hours_text(hours):
+    """Working hours as a user writes them: 8 → '8', 0.50 → '0,5' (the decimal comma, no trailing zeros)."""
+    return f"{Decimal(hours).normalize():f}".replace(".", ",")
+
+
 def shares_problem(plan, processing_days, day_seconds):
     """Why a process's shares do not add up to the procedure's time (a message), or '' when they do."""
     total = total_hours(processing_days, day_seconds)
     given = sum((step.hours for step in plan), Decimal(0))
     if abs(given - total) > Decimal("0.01"):
-        return f"tổng thời gian các bước {given.normalize():f} giờ, khác thời hạn của thủ tục {total.normalize():f} giờ"
+        return f"tổng thời gian các bước {hours_text(given)} giờ, khác thời hạn của thủ tục {hours_text(total)} giờ"
     return ""

@@ -18,6 +18,20 @@ from .states import EventKind, PauseKind, StepEnd
 from .steps import ActionRefused, _fmt, _name, _step
 
 
+def left_by(steps):
+    """(holding unit id, handler id) a dossier's steps leave it with, as the moves keep them: the unit of the step
+    still open (None when none is), and the official who last took up a chuyen_mon step (None when no official
+    with an account did: the handler stays as it was). `steps`: rows {attname: value}, in order — an import's or
+    the demo's, written in bulk."""
+    holding = handler = None
+    for step in steps:
+        if step["finished_at"] is None:
+            holding = step["unit_id"]
+        if step["performer"] == Performer.SPECIALIST and step["holder_id"] and step["taken_at"] is not None:
+            handler = step["holder_id"]
+    return holding, handler
+
+
 class DossierProcess:
     """Mixed into Dossier, beside cases.desk.steps.DossierSteps."""
 

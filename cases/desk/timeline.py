@@ -35,6 +35,7 @@ FIELD_WORDS = {
     "applicant_phone": "số điện thoại",
     "applicant_address": "địa chỉ",
     "processing_days": "thời hạn giải quyết (ngày làm việc)",
+    "steps": "các bước xử lý",
 }
 
 

@@ -66,6 +66,30 @@ DOSSIER_COLUMNS = (
 )
 DOSSIER_KEYS = tuple(column.key for column in DOSSIER_COLUMNS)
 
+PROCESS_COLUMNS = (
+    Column("ma_thu_tuc", "Mã thủ tục", True, ("mã TTHC",)),
+    Column("ma_don_vi", "Mã đơn vị", False, ("đơn vị",)),
+    Column("buoc", "Bước", True, ("số bước", "thứ tự bước", "STT")),
+    Column("ten_buoc", "Tên bước", True, ("nội dung công việc", "tên công việc")),
+    Column("thuc_hien", "Bộ phận thực hiện", True, ("thực hiện", "người thực hiện", "đơn vị thực hiện")),
+    Column("thoi_gian_gio", "Thời gian (giờ làm việc)", True, ("thời gian", "số giờ", "thời gian thực hiện")),
+)
+PROCESS_KEYS = tuple(column.key for column in PROCESS_COLUMNS)
+
+DOSSIER_STEP_COLUMNS = (
+    Column("ma_ho_so", "Mã hồ sơ", True, ("số hồ sơ",)),
+    Column("buoc", "Bước", True, ("số bước",)),
+    Column("ten_buoc", "Tên bước", False),
+    Column("don_vi_xu_ly", "Đơn vị xử lý", True, ("mã đơn vị xử lý",)),
+    Column("nguoi_xu_ly", "Người xử lý", False, ("cán bộ xử lý", "công chức xử lý")),
+    Column("nhan_luc", "Nhận lúc", True, ("thời điểm nhận", "ngày nhận")),
+    Column("han_xu_ly", "Hạn xử lý", False, ("hạn xử lý bước",)),
+    Column("hoan_thanh_luc", "Hoàn thành lúc", False, ("thời điểm hoàn thành", "ngày hoàn thành")),
+    Column("ket_qua", "Kết quả", False, ("kết quả xử lý",)),
+    Column("ly_do", "Lý do", False, ("lý do trả lại",)),
+)
+DOSSIER_STEP_KEYS = tuple(column.key for column in DOSSIER_STEP_COLUMNS)
+
 
 def header_key(text):
     """How a header is compared: no case, no diacritics, spaces and underscores alike, a '(*)' marker dropped."""

@@ -21,12 +21,12 @@ from cases.desk.states import (
     payload,
     stamp,
 )
-from cases.desk.steps import FUTURE_TOLERANCE, receipt_refusal
+from cases.desk.steps import receipt_refusal
 
 from .columns import DOSSIER_COLUMNS
 from .importer import BATCH, Importer, choices
 from .reading import as_text
-from .values import BadValue, format_moment, parse_moment, procedure_code, same_minute
+from .values import format_moment, procedure_code, same_minute
 
 CHANNELS = choices(
     {
@@ -90,6 +90,7 @@ class DossierRow:
 
 class DossierImporter(Importer):
     columns = DOSSIER_COLUMNS
+    ahead = ("ngay_hen_tra",)
     bulk_models = (Dossier, DossierEvent)
 
     def __init__(self, *args, allowed_units=None, **kwargs):
@@ -116,25 +117,6 @@ class DossierImporter(Importer):
         hours = self.calendar.office_hours
         self.opening, self.closing = hours[0][0], hours[-1][1]
         self.lines_by_code = {}
-        self.latest = self.now + FUTURE_TOLERANCE
-
-    def moment(self, line, row, key, default_time, required=False, not_before=None):
-        value = row.get(key, "")
-        if value == "" or value is None:
-            if required:
-                self.refuse(line, self.col(key), "bắt buộc, đang để trống")
-            return None, False
-        try:
-            moment, timed = parse_moment(value, self.tz, default_time)
-        except BadValue as exc:
-            self.refuse(line, self.col(key), str(exc))
-            return None, False
-        if not timed and not_before is not None and moment.date() == not_before.date() and moment < not_before:
-            moment = not_before
-        # A due date of an open dossier lies ahead by nature; the dates of what happened cannot.
-        if moment > self.latest and key != "ngay_hen_tra":
-            self.refuse(line, self.col(key), f"{format_moment(moment, self.tz)} ở tương lai")
-        return moment, timed
 
     def check(self, line, row):
         col = self.col
@@ -142,18 +124,14 @@ class DossierImporter(Importer):
         if code:
             self.lines_by_code.setdefault(code, []).append(line)
         code_of_procedure = procedure_code(row.get("ma_thu_tuc", ""))
-        procedure = self.procedures.get(code_of_procedure)
-        if not code_of_procedure:
-            self.refuse(line, col("ma_thu_tuc"), "bắt buộc, đang để trống")
-        elif procedure is None:
-            self.refuse(line, col("ma_thu_tuc"), f"không có thủ tục {code_of_procedure} trong danh mục")
+        procedure = self.known(
+            line, "ma_thu_tuc", code_of_procedure, self.procedures.get(code_of_procedure),
+            f"không có thủ tục {code_of_procedure} trong danh mục",
+        )  # fmt: skip
         unit_code = as_text(row.get("ma_don_vi", ""))
-        unit = self.units.get(unit_code) or self.units_upper.get(unit_code.upper())
-        if not unit_code:
-            self.refuse(line, col("ma_don_vi"), "bắt buộc, đang để trống")
-        elif unit is None:
-            self.refuse(line, col("ma_don_vi"), f"không có đơn vị {unit_code}")
-        elif self.allowed_units is not None and unit.pk not in self.allowed_units:
+        found = self.units.get(unit_code) or self.units_upper.get(unit_code.upper())
+        unit = self.known(line, "ma_don_vi", unit_code, found, f"không có đơn vị {unit_code}")
+        if unit is not None and self.allowed_units is not None and unit.pk not in self.allowed_units:
             self.refuse(line, col("ma_don_vi"), f"đơn vị {unit_code} ngoài phạm vi của bạn")
 
         received, received_timed = self.moment(line, row, "ngay_tiep_nhan", self.opening, required=True)
@@ -164,10 +142,7 @@ class DossierImporter(Importer):
         due, due_timed = self.moment(line, row, "ngay_hen_tra", self.closing)
         tz = self.tz
 
-        def shown(moment, timed):
-            # As the cell gave it: a bare date stays a bare date in the message.
-            return format_moment(moment, tz) if timed else f"{moment.astimezone(tz):%d/%m/%Y}"
-
+        shown = self.as_given
         if received and resolved and resolved < received:
             self.refuse(
                 line,

@@ -238,13 +238,20 @@ def write_csv(target, headers, rows, delimiter=","):
     return count
 
 
-def write_xlsx(target, headers, rows, title="Dữ liệu"):
+def write_table(target, headers, rows, title, filename=None, widths=None):
+    """Rows to `target` as CSV or XLSX by its extension; returns the row count."""
+    if Path(source_name(target, filename)).suffix.lower() == ".xlsx":
+        return write_xlsx(target, headers, rows, title=title, widths=widths)
+    return write_csv(target, headers, rows)
+
+
+def write_xlsx(target, headers, rows, title="Dữ liệu", widths=None):
     """openpyxl in write-only mode (rows go straight to the file; strings inline): memory stays flat. Text is
     written as string cells, never as formulas (cases.core.safe)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKLMN", (22, 12, 12, 17, 17, 17, 17, 12, 28, 14, 36, 12), strict=False):
+    for letter, width in zip("ABCDEFGHIJKLMN", widths or _WIDTHS, strict=False):
         sheet.column_dimensions[letter].width = width
     sheet.append(safe.row(sheet, headers))
     count = 0

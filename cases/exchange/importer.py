@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from cases.core.copy import analyze_after
 from cases.core.formats import number
+from cases.desk.steps import FUTURE_TOLERANCE
 
 from .columns import Column, match_columns, value_key
 from .export import write_csv, write_xlsx
 from .reading import FileRefused, as_text, open_sheet, source_name
+from .values import BadValue, format_moment, parse_moment
 
 BATCH = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -62,6 +64,8 @@ class Importer:
     """Read every row once, collect every problem, plan the writes; `write()` applies the plan atomically."""
 
     columns = ()
+    # Columns whose moments may lie in the future (due times); any other moment ahead of now is refused.
+    ahead = ()
     rejected_column = "loi"
     # The tables a large import fills: their statistics are refreshed after it (cases.core.copy.analyze_after).
     bulk_models = ()
@@ -76,6 +80,7 @@ class Importer:
         self.result = ImportResult()
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.now = timezone.now()
+        self.latest = self.now + FUTURE_TOLERANCE
         self.records = {}  # line → record of a row that passed its own checks
         self.problems = {}  # line → [messages]
         self.raw = {}  # line → the cells as read (only with keep_rejected)
@@ -163,6 +168,10 @@ class Importer:
         suffix = ".xlsx" if self.sheet and self.sheet.kind == "xlsx" else ".csv"
         return path.with_name(f"{path.stem}.loi{suffix}")
 
+    def errors_in_line_order(self):
+        """Problems found across rows (a group, a dossier) come after the rows' own: put them in line order."""
+        self.result.errors.sort(key=_line_of)
+
     def write_rejected(self, target):
         """The refused rows as read, plus a `loi` column with every reason; CSV or XLSX as the input was."""
         headers = [*self.sheet.headers, self.rejected_column]
@@ -189,6 +198,62 @@ class Importer:
         raise NotImplementedError
 
     # shared checks
+    def moment(self, line, row, key, default_time, required=False, not_before=None):
+        """(aware datetime or None, True when the cell had a time of day). A bare date that falls before
+        `not_before` on the same day is put at `not_before`; a moment in the future is refused unless its column
+        is one of `ahead` (due times lie ahead by nature; what happened cannot)."""
+        value = row.get(key, "")
+        if value == "" or value is None:
+            if required:
+                self.refuse(line, self.col(key), "bắt buộc, đang để trống")
+            return None, False
+        try:
+            moment, timed = parse_moment(value, self.tz, default_time)
+        except BadValue as exc:
+            self.refuse(line, self.col(key), str(exc))
+            return None, False
+        if not timed and not_before is not None and moment.date() == not_before.date() and moment < not_before:
+            moment = not_before
+        if moment > self.latest and key not in self.ahead:
+            self.refuse(line, self.col(key), f"{format_moment(moment, self.tz)} ở tương lai")
+        return moment, timed
+
+    def known(self, line, key, code, found, missing):
+        """`found`, the record a required code names; refused when the cell is blank or names nothing (`missing`)."""
+        if not code:
+            self.refuse(line, self.col(key), "bắt buộc, đang để trống")
+        elif found is None:
+            self.refuse(line, self.col(key), missing)
+        return found
+
+    def refuse_together(self, lines, label, why):
+        """Rows that stand or fall together (a process, a dossier's steps): when one is refused, the others are,
+        saying `why(first refused line)`; True if so."""
+        bad = next((line for line in lines if line in self.problems), None)
+        if bad is None:
+            return False
+        for line in lines:
+            if line not in self.problems:
+                self.refuse(line, label, why(bad))
+        return True
+
+    def as_given(self, moment, timed):
+        """A moment in a message as its cell gave it: a bare date stays a bare date."""
+        return format_moment(moment, self.tz) if timed else f"{moment.astimezone(self.tz):%d/%m/%Y}"
+
+    def whole_number(self, line, key, value, low, high, what):
+        """A whole number between `low` and `high` (an Excel number cell too); None, refused, otherwise."""
+        text = as_text(value)
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        if not text:
+            self.refuse(line, self.col(key), "bắt buộc, đang để trống")
+        elif not text.isdigit() or not low <= int(text) <= high:
+            self.refuse(line, self.col(key), f"«{text}» không phải {what}")
+        else:
+            return int(text)
+        return None
+
     def text(self, line, row, key, max_length, required=False):
         value = as_text(row.get(key, ""))
         if required and not value:
@@ -204,7 +269,9 @@ class Importer:
             if required:
                 self.refuse(line, self.col(key), "bắt buộc, đang để trống")
             return ""
-        found = mapping.get(value_key(value))
+        found = mapping.get(value)  # the machine key as written: no folding needed
+        if found is None:
+            found = mapping.get(value_key(value))
         if found is None:
             self.refuse(line, self.col(key), f"«{value}» không hợp lệ (dùng {shown})")
             return ""
@@ -219,10 +286,17 @@ class Importer:
                 self.refuse(line, column, f"{code} trùng với dòng {others}")
 
 
+def _line_of(message):
+    head = message.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("dòng ") and head[5:].isdigit() else 0
+
+
 def shown(message):
     """A message without control characters (a NUL from a file cannot be stored or shown)."""
     return _CONTROL.sub("�", message)
 
 
 def choices(pairs):
-    return {value_key(text): value for value, texts in pairs.items() for text in (value, *texts)}
+    """{folded key or label: value}, and each machine key as it is written."""
+    found = {value_key(text): value for value, texts in pairs.items() for text in (value, *texts)}
+    return {**found, **{value: value for value in pairs if isinstance(value, str)}}

@@ -88,7 +88,8 @@ def _open_csv(source):
                 if line > limit:
                     raise guard.too_many_rows(line)
                 # The quote an export put before a formula-like cell is not part of the value (cases.core.safe).
-                values = [safe.from_csv(cell.strip()) for cell in cells[:width]]
+                values = [cell.strip() for cell in cells[:width]]
+                values = [safe.from_csv(cell) if cell[:1] == "'" else cell for cell in values]
                 if not any(values):
                     continue
                 if len(values) < width:
@@ -186,6 +187,8 @@ def _xlsx_value(cell):
 
 
 def as_text(value):
+    if isinstance(value, str):  # nearly every cell: first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -44,6 +44,14 @@ def parse_moment(value, tz, default_time):
     if isinstance(value, date):
         return datetime.combine(value, default_time, tz), False
     text = str(value).strip()
+    if len(text) == 16 and text[2] == "/" and text[5] == "/" and text[10] == " " and text[13] == ":":
+        # dd/mm/yyyy HH:MM, as the exports write it: without the regular expression.
+        try:
+            return datetime(
+                int(text[6:10]), int(text[3:5]), int(text[:2]), int(text[11:13]), int(text[14:]), tzinfo=tz
+            ), True
+        except ValueError:
+            pass  # the general reading below says what is wrong
     match = _DMY.fullmatch(text)
     if match:
         day, month, year, hour, minute, second = match.groups()
@@ -77,7 +85,8 @@ def format_moment(moment, tz):
 def same_minute(old, new):
     if old is None or new is None:
         return old is new
-    return old.replace(second=0, microsecond=0) == new.replace(second=0, microsecond=0)
+    # Aware moments: the same minute of the same instant (every zone's offset is whole minutes).
+    return int(old.timestamp()) // 60 == int(new.timestamp()) // 60
 
 
 def procedure_code(value):

@@ -1,22 +1,28 @@
 """Demo data (seed_demo) and demo logins (demo_accounts)."""
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 
 from cases.catalogue.calendar import calendar
 from cases.models import (
     ClockStop,
     Dossier,
     DossierEvent,
+    DossierStep,
     Level,
     Membership,
     OnlineLevel,
+    Performer,
+    Procedure,
+    Process,
+    ProcessStep,
     Role,
     State,
     Unit,
@@ -55,6 +61,7 @@ def snapshot():
 
 
 def wipe():
+    DossierStep.objects.all().delete()
     DossierEvent.objects.all().delete()
     ClockStop.objects.all().delete()
     Dossier.objects.all().delete()
@@ -115,7 +122,9 @@ def test_demo_dossiers_keep_the_rules_of_the_desk(world, cast):
         if d.channel == "truc_tuyen":
             assert d.procedure.online_level != OnlineLevel.NONE, d.code
         if d.handler_id is not None:
-            assert d.handler_id in desk_users[d.unit_id]
+            # A desk officer, or the specialist who took up the dossier's handling step.
+            specialists = set(d.steps.filter(performer="chuyen_mon").values_list("holder_id", flat=True))
+            assert d.handler_id in desk_users[d.unit_id] | specialists
         elif d.unit_id in desk_users:
             pytest.fail(f"{d.code} has no handler although its unit has desk officers")
         assert re.fullmatch(r"0\d{9}", d.applicant_phone) or d.applicant_phone == ""
@@ -264,3 +273,52 @@ def test_the_demo_reports_across_the_2025_reform_old_units_before_it_and_merged_
     held = set(Membership.objects.filter(user__username="motcua.puhong").values_list("unit__code", "role"))
     assert held == {("DBD-PH", Role.DESK), ("DB-PUHONG", Role.DESK)}
     assert set(pu_hong.values_list("handler__username", flat=True)) == {"motcua.puhong"}
+
+
+def test_demo_dossiers_go_through_their_process_as_the_moves_and_the_exchange_format_have_it(world, cast, tmp_path):
+    """Pú Hồng's land dossiers pass by the district's economy office; Pú Hồng has a specialist with an account."""
+    specialist = get_user_model().objects.create_user(username="chuyenvien.puhong", first_name="Quàng Văn Chuyên")
+    Membership.objects.create(user=specialist, unit=world["pu_hong"], role=Role.SPECIALIST)
+    process = Process.objects.create(procedure=Procedure.objects.get(code="1.003003"), unit=world["pu_hong"])
+    for number, name, performer, unit, hours in (
+        (1, "Tiếp nhận hồ sơ", Performer.DESK, None, 2),
+        (2, "Xác minh thực địa", Performer.SPECIALIST, None, 14),
+        (3, "Thẩm định của phòng", Performer.OTHER_UNIT, world["economy"], 16),
+        (4, "Ký duyệt", Performer.LEADER, None, 6),
+        (5, "Trả kết quả", Performer.DESK, None, 2),
+    ):  # fmt: skip
+        ProcessStep.objects.create(
+            process=process, number=number, name=name, performer=performer, performer_unit=unit, hours=hours
+        )
+    summary = demo.seed(3000, seed=1, as_of=AS_OF, months=6)
+    assert summary.steps == DossierStep.objects.count() > 3 * 3000
+
+    open_steps = DossierStep.objects.filter(finished_at__isnull=True)
+    for d in Dossier.objects.prefetch_related("steps"):
+        steps = list(d.steps.all())
+        first, held = steps[0], [s for s in steps if s.finished_at is None]
+        assert (first.number, first.taken_at, first.holder_id) == (1, d.received_at, d.received_by_id), d.code
+        assert d.holding_unit_id == (held[0].unit_id if held else None), d.code
+        if d.state in (State.RETURNED, State.REFUSED, State.WITHDRAWN):
+            assert not held and steps[-1].end == "ket_thuc", d.code
+    # Most steps on time, the late ones mostly at the specialist's; some sent back with a reason.
+    late = DossierStep.objects.filter(finished_at__gt=F("due_at"))
+    assert 0 < late.count() < 0.1 * DossierStep.objects.count()
+    assert late.filter(performer="chuyen_mon").count() > late.exclude(performer="chuyen_mon").count()
+    assert DossierStep.objects.filter(end="tra_lai").exclude(reason="").exists()
+    # Open dossiers sit at a step: results waiting at the desk, dossiers held by the specialist, some long untouched.
+    assert open_steps.filter(taken_at__isnull=True, performer="mot_cua").exists()
+    assert open_steps.filter(performer="chuyen_mon", taken_at__lt=AS_OF_MOMENT - timedelta(days=14)).exists()
+    # Pú Hồng's specialist holds its handling steps and is the handler; the economy office takes its liên thông step.
+    pu_hong = DossierStep.objects.filter(dossier__unit=world["pu_hong"], performer="chuyen_mon")
+    assert set(pu_hong.exclude(taken_at=None).values_list("holder", flat=True)) == {specialist.pk}
+    assert Dossier.objects.filter(unit=world["pu_hong"], handler=specialist).exists()
+    assert DossierStep.objects.filter(performer="lien_thong", unit=world["economy"]).exists()
+    # The officials of units without accounts are named people.
+    assert DossierStep.objects.filter(dossier__unit=world["keo_lom"], performer="chuyen_mon").exclude(holder_name="")
+
+    # The history as a file: the importer reads it back as it is.
+    call_command("export_dossier_steps", str(tmp_path / "buoc.csv"), stdout=StringIO())
+    out = StringIO()
+    call_command("import_dossier_steps", str(tmp_path / "buoc.csv"), "--dry-run", stdout=out)
+    assert f"không đổi {demo.number(summary.steps)}, bị từ chối 0" in out.getvalue()

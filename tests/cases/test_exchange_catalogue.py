@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cases.exchange.catalogue import ProcedureImporter, UnitImporter
-from cases.models import Field, Level, OnlineLevel, Procedure, Unit, UnitKind
+from cases.models import Field, Level, OnlineLevel, Performer, Procedure, Process, Unit, UnitKind
 
 UNIT_HEADER = ["ma_don_vi", "ten_don_vi", "cap", "ma_don_vi_cha"]
 PROCEDURE_HEADER = ["ma_thu_tuc", "ten_thu_tuc", "linh_vuc", "thoi_han_ngay", "muc_do"]
@@ -241,11 +241,18 @@ def test_load_fixtures_loads_the_seed_units_and_the_catalogue_and_a_second_run_c
     birth = Procedure.objects.get(code="1.001193")
     assert (birth.processing_days, birth.added_by_hand) == (0, True)
     assert Procedure.objects.filter(added_by_hand=True, processing_days=0).count() == 5
+    # Every procedure has a default process; Pú Hồng's land dossiers pass by the district's natural resources office.
+    assert Process.objects.filter(unit=None).count() == 187
+    land = Process.objects.get(procedure__code="1.012796", unit__code="DBD-PH")
+    assert land.steps.get(performer=Performer.OTHER_UNIT).performer_unit.code == "DBD-TNMT"
+    # After the 2025 reform, the merged commune's go by the provincial land registry's area branch.
+    land = Process.objects.get(procedure__code="1.012796", unit__code="DB-PUHONG")
+    assert land.steps.get(performer=Performer.OTHER_UNIT).performer_unit.code == "DB-VPDK-DBD"
 
     events_before = list(Unit.objects.values_list("code", "path", "kind"))
     out = StringIO()
     call_command("load_fixtures", stdout=out)
-    assert out.getvalue().count("thêm mới 0, cập nhật 0") == 2
+    assert out.getvalue().count("thêm mới 0, cập nhật 0") == 3
     assert list(Unit.objects.values_list("code", "path", "kind")) == events_before
 
 

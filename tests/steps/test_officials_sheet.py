@@ -5,7 +5,7 @@ import re
 from io import BytesIO
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -111,7 +111,6 @@ def test_the_sheet_agrees_with_each_step_classified_on_its_own(stepped, units, n
     assert {row[1]: [*row[4:8], round(row[9] * 3600), row[10]] for row in rows} == by_hand
 
 
-@pytest.mark.skipif("export_dossier_steps" not in get_commands(), reason="export_dossier_steps not on this branch")
 def test_the_sheet_agrees_with_the_step_export(stepped, units, now, tmp_path):
     """export_dossier_steps (EXCHANGE_FORMAT.md, "Dossier steps") writes the rows the sheet counts: per official,
     the steps finished in March and those ended by sending back are the sheet's."""

@@ -1,19 +1,8 @@
-from datetime import date, datetime
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
-from cases.catalogue.models import Unit
 from cases.core.formats import number
 from cases.exchange.export import export_dossiers, export_queryset
-
-
-def parse_day(text):
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise CommandError(f"Ngày «{text}» không đọc được (dùng dd/mm/yyyy hoặc yyyy-mm-dd).")
+from cases.management.importing import add_export_arguments, export_scope
 
 
 class Command(BaseCommand):
@@ -23,20 +12,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--unit", help="Mã đơn vị (gồm cả các đơn vị trực thuộc).")
-        parser.add_argument("--from", dest="date_from", type=parse_day, help="Từ ngày tiếp nhận (dd/mm/yyyy).")
-        parser.add_argument("--to", dest="date_to", type=parse_day, help="Đến ngày tiếp nhận (dd/mm/yyyy).")
+        add_export_arguments(parser, "Mã đơn vị (gồm cả các đơn vị trực thuộc).")
 
-    def handle(self, *args, file, unit, date_from: date | None, date_to: date | None, **options):
-        if not file.lower().endswith((".csv", ".xlsx")):
-            raise CommandError("Tên tệp phải có đuôi .csv hoặc .xlsx.")
-        scope = None
-        if unit:
-            scope = Unit.objects.filter(code=unit).first()
-            if scope is None:
-                raise CommandError(f"Không có đơn vị {unit}.")
-        if date_from and date_to and date_from > date_to:
-            raise CommandError("--from phải trước --to.")
+    def handle(self, *args, file, unit, date_from, date_to, **options):
+        scope = export_scope(file, unit, date_from, date_to)
         count = export_dossiers(file, export_queryset(scope, date_from, date_to))
         self.stdout.write(self.style.SUCCESS(f"Đã xuất {number(count)} hồ sơ ra {file}."))

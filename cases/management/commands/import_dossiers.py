@@ -1,8 +1,7 @@
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from cases.exchange.dossiers import DossierImporter
-from cases.management.importing import run_import
+from cases.management.importing import add_import_arguments, importing_user, run_import
 
 
 class Command(BaseCommand):
@@ -12,20 +11,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra và báo cáo, không ghi.")
-        parser.add_argument(
-            "--skip-invalid",
-            action="store_true",
-            help="Nhập các dòng hợp lệ; các dòng lỗi ghi ra <tên>.loi.csv (hoặc .loi.xlsx) bên cạnh tệp.",
-        )
-        parser.add_argument("--user", help="Tên đăng nhập của người nhập (ghi vào diễn biến hồ sơ).")
+        add_import_arguments(parser, user=True)
 
     def handle(self, *args, file, dry_run, skip_invalid, user, **options):
-        by = None
-        if user:
-            by = get_user_model().objects.filter(username=user).first()
-            if by is None:
-                raise CommandError(f"Không có người dùng {user}.")
-        importer = DossierImporter(file, user=by, keep_rejected=skip_invalid)
+        importer = DossierImporter(file, user=importing_user(user), keep_rejected=skip_invalid)
         run_import(self, importer, file, dry_run=dry_run, skip_invalid=skip_invalid)
