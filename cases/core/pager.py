@@ -15,12 +15,14 @@ per-value top-N merge when an index leads with that column and continues in the 
 `(… WHERE unit_id IN (3) ORDER BY x, id LIMIT n) UNION ALL (… unit_id IN (4) …) ORDER BY x, id LIMIT n`, which
 PostgreSQL answers with a Merge Append of one index range per unit, reading about n rows whatever the order and
 wherever the units' rows lie. A plain `ORDER BY x LIMIT n` walks the global (x) index and throws away the other
-units' rows: seconds for a district whose dossiers are not at that end. With filters beyond the scope, one read
-(a materialized CTE of at most COUNT_CAP + 1 rows, by the planner's best unordered plan) gives the count and, when
-the count is exact, the page, sorted: the arms would each repeat an index scan without the unit column (the name's
-trigram index, the phone's). Only when the filtered rows pass the cap, and are thus many, does the merge read the
-page, each arm walking its unit's range until it has found enough. The page's ids come from either; its rows then
-by id.
+units' rows: seconds for a district whose dossiers are not at that end.
+
+A filtered list (conditions beyond the units, for any user) is counted by one read that also sorts out the page: a
+materialized CTE of at most COUNT_CAP + 1 rows by the planner's best unordered plan (the name's trigram index, the
+phone's), which gives the count and, when the count is exact, the page. Counting had to read those rows anyway;
+merge arms would each repeat an index scan that has no unit column. Only when the filtered rows pass the cap, and
+are thus many, does the merge (or, for one unit, the plain ORDER BY) read the page, each arm walking its unit's
+range until it has found enough. The page's ids come from either; its rows then by id.
 """
 
 import datetime
@@ -120,11 +122,15 @@ def _after(queryset, ordering, cursor, backwards):
 @dataclass(frozen=True)
 class Split:
     """The literal values a column is limited to (its lookups in the WHERE), when an index on (column, sort
-    columns…) lets each value's rows be read in the list's order; `filtered` when other conditions narrow it."""
+    columns…) reads each value's rows in the list's order; `filtered` when other conditions narrow the rows."""
 
     lookups: tuple  # positions in the WHERE's children of the `column IN (…)` / `column = …` lookups
     values: tuple
     filtered: bool
+
+    @property
+    def merges(self):
+        return 1 < len(self.values) <= MERGE_MAX
 
 
 def _index_orders(meta, column, ordering):
@@ -138,7 +144,9 @@ def _index_orders(meta, column, ordering):
 
 
 def _split(queryset, ordering):
-    """The Split of a queryset in this ordering, or None when a merge cannot help (no such column, one value)."""
+    """How a queryset in this ordering can be read: Split(lookups=(), values=()) when no column's literal values
+    lead an index in its order (the administrator's list, with no unit condition); None when its query is not a
+    plain filter (a union, DISTINCT, GROUP BY, nothing at all)."""
     query = queryset.query
     where = query.where
     if query.is_empty() or query.combinator or query.distinct or query.group_by is not None:
@@ -157,9 +165,9 @@ def _split(queryset, ordering):
             positions, known = columns.get(child.lhs.target.name, ((), values))
             columns[child.lhs.target.name] = ((*positions, position), known & values)
     for column, (positions, values) in columns.items():
-        if 1 < len(values) <= MERGE_MAX and _index_orders(queryset.model._meta, column, ordering):
+        if values and _index_orders(queryset.model._meta, column, ordering):
             return Split(positions, tuple(sorted(values)), filtered=len(where.children) > len(positions))
-    return None
+    return Split((), (), filtered=bool(where.children))
 
 
 def _merged_ids(queryset, ordering, split, start, stop):
@@ -207,13 +215,13 @@ def _by_id(queryset, ids):
 
 
 def _read(queryset, ordering, start, stop, split, gather):
-    """queryset[start:stop] in `ordering`: plainly, or its ids merged per unit / gathered, then its rows by id."""
+    """queryset[start:stop] in `ordering`: its ids gathered or merged per unit, then its rows by id; or plainly."""
     queryset = queryset.order_by(*_names(ordering))
-    if split is None:
-        return list(queryset[start:stop])
     if gather:
         return _by_id(queryset, _gathered(queryset, ordering, start, stop)[1])
-    return _by_id(queryset, _merged_ids(queryset, ordering, split, start, stop))
+    if split is not None and split.merges:
+        return _by_id(queryset, _merged_ids(queryset, ordering, split, start, stop))
+    return list(queryset[start:stop])
 
 
 @dataclass
@@ -267,16 +275,17 @@ def paginate(queryset, params, size, cap=None):
     except ValueError:
         number = 1
     split = _split(queryset, ordering)
+    filtered = split is not None and split.filtered
     gathered = None  # (OFFSET, ids) of the numbered page, when counting read it too
-    if split is not None and split.filtered and not (params.get("sau") or params.get("truoc") or params.get("cuoi")):
-        # Filters over several units: one read counts the rows and, when they are few, sorts out the page as well.
+    if filtered and not (params.get("sau") or params.get("truoc") or params.get("cuoi")):
+        # A filtered list: one read counts the rows and, when they are within the cap, sorts out the page as well.
         count, ids = _gathered(queryset, ordering, (number - 1) * size, number * size + 1, cap)
         gathered = ((number - 1) * size, ids)
     else:
         count = capped_count(queryset, cap)
     known = count <= cap
     # Filtered rows within the cap are read once and sorted (see the module's docstring); more: the per-unit merge.
-    gather = split is not None and split.filtered and known
+    gather = filtered and known
 
     def read(narrowed, order, start, stop):
         return _read(narrowed, order, start, stop, split, gather)
