@@ -7,10 +7,11 @@
 For each list, search, filter and sort: the whole request (filters, queries, template) through Django's test
 client, and two bare SQL answers to the same question, alternating in one run so all see the same machine:
 "plain" is one `ORDER BY … LIMIT 51` over the scope's literal unit list (plus the count capped as the page caps it);
-"per unit" is what cases.core.pager sends for a scope of several units, written by hand: the count, the page's ids
-(one index range per unit merged, or the filtered rows gathered and sorted when the count is exact), and the rows
-by id. Prints p50/p95 of each, the page's ratio to the faster bare answer, the queries the page made, how it read
-the page (plain / merged / gathered), and the time the page spent outside the database (Python and the template).
+"per unit" is what cases.core.pager sends, written by hand: for a filtered list the count and, when it is exact,
+the page's ids in one read (the filtered rows gathered and sorted), else the count and the page's ids by one index
+range per unit merged (for one unit: the plain ORDER BY on its (unit, x, id) index); then the rows by id.
+Prints p50/p95 of the page, p50 of each bare answer, the page's ratio to the faster one, the queries the page made,
+how it read the page (plain / merged / gathered), and its time outside the database (Python and the template).
 
 Everything runs in one transaction rolled back at the end (the bench users, and with `--indexes` the list's sort
 indexes of migration 0015 built on a database that lacks them), so a shared bench database is left as it was.
@@ -137,8 +138,10 @@ class PerUnit:
                 f"SELECT count(*) FROM (SELECT 1 FROM cases_dossier d WHERE {self.scope} LIMIT {COUNT_CAP + 1}) c"
             )[0][0]
         if count > COUNT_CAP or not self.where or keyset:
+            if len(self.ids) == 1:  # one unit: its (unit, x, id) index in order
+                return bare(plain_sqls(self.scope, self.where, self.ordering, self.offset)[0])
             page = [row[0] for row in bare(merged_ids_sql(self.ids, self.where, self.ordering, self.offset))]
-        bare(f"{ROWS} WHERE d.id = ANY(%s) ORDER BY {order_by(self.ordering)}", [page])
+        return bare(f"{ROWS} WHERE d.id = ANY(%s) ORDER BY {order_by(self.ordering)}", [page])
 
 
 def bench_user(unit, role, name):
@@ -276,9 +279,7 @@ def bench_scope(args, code):
     for name, query, where, ordering, offset in cases(code_prefix, keyset_cursor(scope)):
         if args.only and args.only not in name:
             continue
-        answers = [partial(bare_all, plain_sqls(scope, where, ordering, offset))]
-        if len(ids) > 1:
-            answers.append(PerUnit(ids, where, ordering, offset))
+        answers = [partial(bare_all, plain_sqls(scope, where, ordering, offset)), PerUnit(ids, where, ordering, offset)]
         report(name, *run_case(client, f"/ho-so/?{query}", answers, args.repeat, args.explain))
     if args.only:
         return
