@@ -112,7 +112,9 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
         verbose_name_plural = "hồ sơ"
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["unit", "received_at"], name="dossier_unit_received"),
+            # The list's sorts, one index per sort with the id as tie-breaker: a desk reads its page from (unit, x, id)
+            # in order, an office merges one range per unit (cases.core.pager); the reports read ranges of them.
+            models.Index(fields=["unit", "received_at", "id"], name="dossier_unit_received_id"),
             models.Index(fields=["received_at"], name="dossier_received"),
             models.Index(fields=["unit", "resolved_at"], name="dossier_unit_resolved"),
             # With the two above and the open-dossier index below, each arm of reports.tally.relevant()'s OR has an
@@ -124,9 +126,9 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
                 name="dossier_unit_resolved_late",
                 condition=Q(resolved_at__gt=F("due_at")),
             ),
-            # The list's sorts: a desk (one unit) reads them in order from (unit, x); an office's literal unit list
-            # walks (x) in order and keeps its units' rows. (unit, received_at) and the code's unique index exist.
-            models.Index(fields=["unit", "due_at"], name="dossier_unit_due"),
+            models.Index(fields=["unit", "due_at", "id"], name="dossier_unit_due_id"),
+            models.Index(fields=["unit", "applicant_name", "id"], name="dossier_unit_applicant_id"),
+            # The administrator's list (no unit condition) walks these; the code's unique index serves its sort.
             models.Index(fields=["due_at"], name="dossier_due"),
             # Open dossiers by due time (the list's "đang giải quyết"/"quá hạn" and Hôm nay for an office): the oldest
             # due times belong to long-resolved dossiers, which (due_at) alone would walk past first.
@@ -135,7 +137,7 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
                 name="dossier_open_due_any_unit",
                 condition=Q(resolved_at__isnull=True, ended_at__isnull=True),
             ),
-            models.Index(fields=["unit", "code"], name="dossier_unit_code"),
+            models.Index(fields=["unit", "code"], name="dossier_unit_code"),  # codes are unique: no id needed
             # Phone search by prefix (LIKE '09…%' needs the pattern operator class under a non-C collation).
             models.Index(fields=["applicant_phone"], name="dossier_phone", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["holding_unit"], name="dossier_holding_unit", condition=Q(holding_unit__isnull=False)),
