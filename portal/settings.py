@@ -147,6 +147,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_HASHED
 # Uploaded files (imports, explanation attachments) live outside the web root.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Behind nginx: the URL prefix of an `internal` location aliasing MEDIA_ROOT (e.g. "/_media/"). The list's large
+# downloads are then sent by nginx once the portal checked who asks (X-Accel-Redirect), so a file of gigabytes
+# never holds a gunicorn worker past its timeout. Empty: the portal sends the file itself.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # A running job writes its progress at most this often.
 REPORT_EVERY_SECONDS = 2.0
+STALLED_AFTER = timedelta(minutes=2)
 LOST_MESSAGE = (
     "Tiến trình xử lý nền đã dừng đột ngột (máy chủ bị tắt, khởi động lại hoặc hết bộ nhớ) nên việc chưa xong; "
     "chưa có gì được ghi. Bấm «Thử lại» để chạy lại."
@@ -75,6 +76,13 @@ def send(job, task_name, **kwargs):
         job.task_id = task_id
 
     queue.send_after_commit(task_name, (job.pk,), kwargs, task_id=task_id, on_sent=sent)
+
+
+def is_stalled(job, now=None):
+    """Queued, and not taken for STALLED_AFTER since it was sent: no worker is running. The job's page says so long
+    before its message would be taken for lost (JOB_QUEUED_LOST_AFTER)."""
+    sent_at = job.heartbeat_at or job.created_at
+    return job.state == JobState.QUEUED and sent_at < (now or timezone.now()) - STALLED_AFTER
 
 
 def was_sent(job):

@@ -185,6 +185,17 @@ def test_the_page_shows_rows_written_of_the_total(client, cast, dossiers):
     assert client.get(reverse("cases:export_job_file", args=[job.uid])).status_code == 404
 
 
+def test_a_job_no_worker_takes_says_so(client, cast, dossiers):
+    client.force_login(cast["office"])
+    job = jobs.create(
+        JobKind.EXPORT_DOSSIERS, cast["office"], "Danh sách hồ sơ", task_id="t", params={"format": "csv",
+        "query": [], "filename": "ho-so.csv"}, heartbeat_at=timezone.now() - timedelta(minutes=1),
+    )  # fmt: skip
+    assert "chưa được tiến trình nền nhận" not in job_page(client, job).content.decode()
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=3))
+    assert "chưa được tiến trình nền nhận xử lý sau hơn 2 phút" in job_page(client, job).content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_writes_the_rows_written_while_the_copy_holds_the_connection(cast):
     job = jobs.create(JobKind.EXPORT_DOSSIERS, cast["office"], "Danh sách", state=JobState.RUNNING)
@@ -340,3 +351,17 @@ def test_a_worker_killed_mid_export_leaves_a_job_the_user_retries(
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.DONE, 2)
     assert job_file(client, job)[0] == inline_bytes(client, settings, "csv", {})
+
+
+def test_behind_nginx_the_owners_file_is_sent_by_nginx(
+    client, cast, dossiers, eager, settings, frozen, django_capture_on_commit_callbacks
+):
+    client.force_login(cast["office"])
+    job = start_export(client, "csv", {}, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    settings.MEDIA_ACCEL_REDIRECT = "/_media/"
+    response = client.get(reverse("cases:export_job_file", args=[job.uid]))
+    assert response["X-Accel-Redirect"] == f"/_media/{job.output}" and response.content == b""
+    assert response["Content-Disposition"] == 'attachment; filename="ho-so-20240308.csv"'
+    client.force_login(cast["desk_pu_hong"])
+    assert client.get(reverse("cases:export_job_file", args=[job.uid])).status_code == 404
