@@ -12,6 +12,7 @@ import sys
 import time
 from contextlib import nullcontext
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -25,7 +26,7 @@ from cases.core.models import Job, JobKind, JobState
 from cases.desk.models import Membership
 from cases.desk.states import Role
 from cases.exchange import export_jobs
-from cases.models import Dossier
+from tests.conftest import receive as received
 from tests.conftest import vn
 from tests.workers import BASE_DIR, database_url, raw_connection, unavailable, wait_until
 
@@ -49,12 +50,7 @@ def frozen():
 @pytest.fixture
 def dossiers(units, procedures, cast):
     officer = cast["desk_pu_hong"]
-
-    def receive(unit, procedure, name, at, **details):
-        return Dossier.receive(
-            unit=unit, procedure=procedure, applicant_name=name, received_at=at, by=officer, **details
-        )
-
+    receive = partial(received, officer)
     made = [
         receive(units["pu_hong"], procedures["land"], "Giàng A Páo", vn(2024, 3, 4, 8), applicant_phone="0912345678"),
         receive(units["pu_hong"], procedures["marriage"], "Lò Thị Mai", vn(2024, 3, 5, 9), channel="truc_tuyen"),
