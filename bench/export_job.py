@@ -117,6 +117,7 @@ def main():
     worker = None if args.in_process else start_worker(media)
     if worker is not None:
         time.sleep(8)  # the worker's start
+        print(f"worker at rest: {memory(worker.pid)[0]:.0f} MB; this process: {memory()[0]:.0f} MB", flush=True)
     results = {}
 
     def record(name, seconds, peak, size):

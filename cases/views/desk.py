@@ -202,7 +202,6 @@ def dossier_list(request):
         "counter_caption": filterset.counter_caption() if filterset.is_bound else "",
         "download_query": query.urlencode(),
         "may_upload": access.may_upload(request.user),
-        "exports": export_jobs.recent(request.user),
     }
     return render(request, "cases/dossier_list.html", context)
 
@@ -223,7 +222,10 @@ def dossier_export(request, fmt):
         job = export_jobs.start(request.user, fmt, query, name)
         return redirect("cases:export_job", job_id=job.uid)
     if not export_jobs.inline(queryset):
-        context = {"fmt": fmt, "name": name, "query": request.GET.urlencode(), "limit": settings.EXPORT_INLINE_MAX_ROWS}
+        context = {
+            "fmt": fmt, "name": name, "query": request.GET.urlencode(), "limit": settings.EXPORT_INLINE_MAX_ROWS,
+            "exports": export_jobs.recent(request.user),  # where a user comes back for a file asked for earlier
+        }  # fmt: skip
         return render(request, "cases/export_start.html", context)
     if fmt == "csv" and not formatted_by_database(queryset):
         response = StreamingHttpResponse(_csv_lines(dossier_rows(queryset)), content_type="text/csv; charset=utf-8")

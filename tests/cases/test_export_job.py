@@ -143,13 +143,13 @@ def test_a_list_under_the_limit_is_downloaded_at_once(client, cast, units, dossi
     assert not Job.objects.exists()
 
 
-def test_the_list_page_links_the_users_exports(client, cast, dossiers, eager, django_capture_on_commit_callbacks):
+def test_the_offer_links_the_users_earlier_exports(client, cast, dossiers, eager, django_capture_on_commit_callbacks):
     client.force_login(cast["office"])
     job = start_export(client, "csv", {}, django_capture_on_commit_callbacks)
-    page = client.get(reverse("cases:dossier_list")).content.decode()
-    assert reverse("cases:export_job", args=[job.uid]) in page
+    link = reverse("cases:export_job", args=[job.uid])
+    assert link in client.get(export_url("xlsx")).content.decode()
     client.force_login(cast["desk_pu_hong"])
-    assert reverse("cases:export_job", args=[job.uid]) not in client.get(reverse("cases:dossier_list")).content.decode()
+    assert link not in client.get(export_url("xlsx")).content.decode()
 
 
 def test_a_second_click_follows_the_same_unfinished_job(

@@ -35,4 +35,5 @@ def test_a_small_list_downloads_at_once_and_a_large_one_through_its_job(live_ser
     assert through_job.value.path().read_bytes() == small
 
     page.goto(f"{live_server.url}/ho-so/")
-    assert page.get_by_text("Tệp danh sách bạn đã yêu cầu").is_visible()
+    page.get_by_role("link", name="Tải CSV").click()
+    assert page.get_by_text("Tệp danh sách bạn đã yêu cầu gần đây").is_visible()
