@@ -1,5 +1,7 @@
 """The dossier list's filters. They narrow `access.visible_to(user)`; they never widen it."""
 
+from types import SimpleNamespace
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -318,3 +320,14 @@ class DossierFilter(django_filters.FilterSet):
 
     def filter_open(self, queryset, name, value):
         return queryset.filter(outcome.open_q()) if value else queryset
+
+
+def filtered_dossiers(user, data):
+    """The list's filterset and queryset for `user` and the list's query `data` (a QueryDict): the screen, its
+    downloads and a background export (run by the worker, without a request) show exactly the same dossiers."""
+    base = access.visible_to(user).select_related("procedure__field", "unit", "handler")
+    # The filters read the request only for its user (the units a select offers).
+    filterset = DossierFilter(data or None, queryset=base, request=SimpleNamespace(user=user))
+    # A value outside the user's scope (another unit's id) shows nothing, never the unfiltered list.
+    queryset = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+    return filterset, queryset

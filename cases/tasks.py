@@ -8,9 +8,11 @@ from celery import shared_task
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
+from django.http import QueryDict
 
 from cases.core import health, jobs
-from cases.exchange import uploads
+from cases.exchange import export_jobs, uploads
+from cases.filters import filtered_dossiers
 from cases.followup import digests, messages, overdue
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,39 @@ def send_pending_messages():
     (a broker down at the desk's step) are sent again."""
     swept = messages.sweep()
     return {"released": swept.released, "sent": swept.sent}
+
+
+@shared_task(name="cases.export_dossiers", bind=True, acks_late=True)
+def export_dossiers(self, job_id):
+    """Write a large download of the dossier list: the list's own filters, for the job's owner, in the job's format."""
+    job = jobs.claim(job_id, self.request.id)
+    if job is None:
+        return "đã xử lý"
+    try:
+        data = QueryDict(mutable=True)
+        for name, value in export_jobs.query(job):
+            data.appendlist(name, value)
+        _, queryset = filtered_dossiers(job.owner, data)
+        export_jobs.work(job, queryset)
+    except jobs.Superseded:
+        log.warning("Việc %s đã được chạy lại hoặc đánh dấu mất tiến trình; lần chạy này không giữ tệp.", job_id)
+        return "bỏ qua"
+    except SoftTimeLimitExceeded:
+        _fail(job_id, jobs.TIMED_OUT_MESSAGE.format(minutes=round(settings.JOB_SOFT_TIME_LIMIT / 60)))
+        return "quá thời gian"
+    except DatabaseError:
+        _fail(job_id, "Cơ sở dữ liệu không phản hồi; chưa lập được tệp. Bấm «Thử lại» sau ít phút.", retryable=True)
+        raise
+    except Exception:
+        _fail(job_id, "Không lập được tệp. Hãy thử lại hoặc báo quản trị hệ thống.")
+        raise
+    return job.state
+
+
+@shared_task(name="cases.sweep_exports")
+def sweep_exports():
+    """Every hour (the beat): delete the large downloads older than EXPORT_KEEP_HOURS."""
+    return export_jobs.sweep()
 
 
 @shared_task(name="cases.reap_lost_jobs", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)

@@ -1,8 +1,8 @@
 from django.urls import path
 
 from .views import desk as views
+from .views import exports, process, sheets, uploads
 from .views import followup as followup_views
-from .views import process, sheets, uploads
 
 app_name = "cases"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("thu-tuc/tim/", views.procedure_search, name="procedure_search"),
     path("ho-so/", views.dossier_list, name="dossier_list"),
     path("ho-so/tai/<str:fmt>/", views.dossier_export, name="dossier_export"),
+    path("ho-so/tai/viec/<uuid:job_id>/", exports.export_job, name="export_job"),
+    path("ho-so/tai/viec/<uuid:job_id>/tep/", exports.export_job_file, name="export_job_file"),
+    path("ho-so/tai/viec/<uuid:job_id>/thu-lai/", exports.export_job_retry, name="export_job_retry"),
     path("nhap-ho-so/", uploads.import_upload, name="import_upload"),
     path("nhap-ho-so/<int:pk>/", uploads.import_job, name="import_job"),
     path("nhap-ho-so/<int:pk>/trang-thai/", uploads.import_job_status, name="import_job_status"),

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cases.catalogue.calendar import calendar as load_calendar
 from cases.catalogue.models import Level, OnlineLevel, Procedure, Unit, UnitKind
-from cases.core.copy import bulk_insert
+from cases.core.copy import analyze_after, bulk_insert
 from cases.core.formats import number, percent
 from cases.core.text import fold
 from cases.desk.models import ClockStop, Dossier, DossierEvent, DossierStep, Membership
@@ -766,11 +766,9 @@ class Generator:
                     self.progress(summary.dossiers, time.perf_counter() - began)
             writer.flush()
             writer.finish(first_id, next_id - 1)
-        if connection.vendor == "postgresql" and self.count >= 10_000:
-            # Fresh planner statistics, so the dashboards' first queries on the new rows are planned well.
-            with connection.cursor() as cursor:
-                for model in (Dossier, DossierEvent, ClockStop, DossierStep):
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        # Fresh planner statistics, so the dashboards' first queries on the new rows are planned well; and a VACUUM
+        # where autovacuum is off (cases.core.copy.vacuum).
+        analyze_after(summary.dossiers, Dossier, DossierEvent, ClockStop, DossierStep)
         summary.seconds = time.perf_counter() - began
         return summary
 

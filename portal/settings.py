@@ -188,6 +188,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_HASHED
 # Uploaded files (imports, explanation attachments) live outside the web root.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Behind nginx: the URL prefix of an `internal` location aliasing MEDIA_ROOT (e.g. "/_media/"). The list's large
+# downloads are then sent by nginx once the portal checked who asks (X-Accel-Redirect), so a file of gigabytes
+# never holds a gunicorn worker past its timeout. Empty: the portal sends the file itself.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -204,6 +208,16 @@ JOB_LOST_AFTER = env_int("JOB_LOST_AFTER", 120)
 # A job sent to the queue and not taken for this long: its message was lost (a broker restarted without its data, or
 # no worker for hours); it is marked failed with «Thử lại». A message that turns up later is refused (its job ended).
 JOB_QUEUED_LOST_AFTER = env_int("JOB_QUEUED_LOST_AFTER", 6 * 3600)
+# The dossier list's downloads above this many rows are written by a background job (cases.exchange.export_jobs),
+# whose file is kept this many hours for its owner to download.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 50_000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72)
+# After a bulk job (import, flag_overdue, seed_demo) of ANALYZE_AFTER rows or more, a VACUUM of its tables once it
+# committed (cases.core.copy): "auto" only where autovacuum will not come (turned off for the server or the
+# table), "on" always, "off" never.
+BULK_VACUUM = env_str("BULK_VACUUM", "auto")
+if BULK_VACUUM not in ("auto", "on", "off"):
+    raise ImproperlyConfigured("BULK_VACUUM must be auto, on or off")
 # An unacknowledged message (its worker died) is delivered again after this; longer than any task may run, or a
 # task still running would be started twice.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", JOB_TIME_LIMIT + 300)
@@ -326,6 +340,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},  # a backlog after an outage collapses into the next run
     },
+    "cases.sweep_exports every hour": {"task": "cases.sweep_exports", "schedule": crontab(minute=40)},
     "cases.flag_overdue after midnight": {"task": "cases.flag_overdue", "schedule": crontab(hour=0, minute=5)},
     "cases.send_pending_messages every minute": {
         "task": "cases.send_pending_messages",

@@ -3,14 +3,19 @@
 import csv
 import io
 import json
+import logging
+import time
 from datetime import datetime
 from functools import partial
 from operator import itemgetter
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+
+log = logging.getLogger(__name__)
 
 BATCH = 2000
-# A bulk job that wrote at least this many rows refreshes the planner's statistics at once.
+# A bulk job that wrote at least this many rows refreshes the planner's statistics at once (and VACUUMs, `vacuum`).
 ANALYZE_AFTER = 5_000
 
 
@@ -139,6 +144,47 @@ def analyze(*models):
 
 
 def analyze_after(count, *models):
-    """`analyze` when a bulk job wrote at least ANALYZE_AFTER rows (a handful of rows moves no plan)."""
+    """`analyze` when a bulk job wrote at least ANALYZE_AFTER rows (a handful of rows moves no plan), and a VACUUM
+    of the same tables once the job's transaction commits, where autovacuum will not come (`vacuum`)."""
     if count >= ANALYZE_AFTER:
         analyze(*models)
+        if connection.vendor == "postgresql" and settings.BULK_VACUUM != "off":
+            # VACUUM cannot run inside a transaction block: after the commit, the connection back in autocommit
+            # (at once when there is no transaction). A failure is logged; the job's work is committed already.
+            transaction.on_commit(partial(vacuum, *models), robust=True)
+
+
+def vacuum(*models):
+    """VACUUM the tables a bulk job changed, when autovacuum will not (BULK_VACUUM "auto"; "on": always); returns
+    the tables vacuumed.
+
+    ANALYZE fixes the plans, not the visibility map: until a VACUUM, COUNT(*) and the lists' index-only scans
+    visit the heap for every changed page (×4–×8 after 100.000 updated dossiers, bench/BENCHMARKS.md), and dead
+    rows are never reclaimed. With autovacuum on, its per-table thresholds (migration 0014) do this in the
+    background at a throttled pace, so "auto" leaves it to them rather than lengthen every job; with autovacuum
+    off for the server (`autovacuum`, or `track_counts` that it needs) or for the table (`autovacuum_enabled`),
+    nothing else ever would. SKIP_LOCKED: a VACUUM already running on a table is not waited for.
+    """
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        if settings.BULK_VACUUM == "auto":
+            tables = [table for table in tables if _autovacuum_off(cursor, table)]
+        for table in tables:
+            began = time.perf_counter()
+            try:
+                cursor.execute(f"VACUUM (SKIP_LOCKED) {connection.ops.quote_name(table)}")
+            except DatabaseError:
+                log.warning("Không chạy được VACUUM bảng %s sau việc ghi hàng loạt.", table, exc_info=True)
+                continue
+            log.info("VACUUM %s sau việc ghi hàng loạt: %.1f giây", table, time.perf_counter() - began)
+    return tables
+
+
+def _autovacuum_off(cursor, table):
+    cursor.execute(
+        "SELECT current_setting('autovacuum') = 'off' OR current_setting('track_counts') = 'off'"
+        " OR EXISTS (SELECT 1 FROM unnest(c.reloptions) AS o WHERE o ~* '^autovacuum_enabled=(false|off|no|0)$')"
+        " FROM pg_class c WHERE c.oid = %s::regclass",
+        [table],
+    )
+    return cursor.fetchone()[0]

@@ -6,6 +6,7 @@ jobs.send(job, "reports.build_workbook")     # after commit; a dead broker leave
 job = jobs.claim(job_id, self.request.id)    # None when another run finished it already, or a retry superseded it
 with jobs.heartbeat(job):                    # a thread beats every JOB_HEARTBEAT_SECONDS, whatever the work does
     report = jobs.Progress(job)              # report(processed, total=None, message=None): the progress bar
+                                             # (or heartbeat(job, every, processed=callable), for a COPY)
     jobs.finish(job, result={...}, output=name)  # under the job's row lock: in the transaction that writes the work
 # or jobs.fail(job.pk, "Vietnamese message", retryable=...)
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # A running job writes its progress at most this often.
 REPORT_EVERY_SECONDS = 2.0
+STALLED_AFTER = timedelta(minutes=2)
 LOST_MESSAGE = (
     "Tiến trình xử lý nền đã dừng đột ngột (máy chủ bị tắt, khởi động lại hoặc hết bộ nhớ) nên việc chưa xong; "
     "chưa có gì được ghi. Bấm «Thử lại» để chạy lại."
@@ -74,6 +76,13 @@ def send(job, task_name, **kwargs):
         job.task_id = task_id
 
     queue.send_after_commit(task_name, (job.pk,), kwargs, task_id=task_id, on_sent=sent)
+
+
+def is_stalled(job, now=None):
+    """Queued, and not taken for STALLED_AFTER since it was sent: no worker is running. The job's page says so long
+    before its message would be taken for lost (JOB_QUEUED_LOST_AFTER)."""
+    sent_at = job.heartbeat_at or job.created_at
+    return job.state == JobState.QUEUED and sent_at < (now or timezone.now()) - STALLED_AFTER
 
 
 def was_sent(job):
@@ -118,17 +127,24 @@ def release(job_id):
 
 
 @contextmanager
-def heartbeat(job, every=None):
+def heartbeat(job, every=None, processed=None):
     """While the block runs, a thread writes the job's heartbeat every JOB_HEARTBEAT_SECONDS, however long one step
-    of the work takes (a large import writes in one transaction). The heartbeat stops when the process dies."""
+    of the work takes (a large import writes in one transaction). The heartbeat stops when the process dies.
+
+    `processed`: a callable giving how far the work got, written with each beat. For work that holds its database
+    connection the whole time (a COPY streaming out), whose thread cannot write its progress itself.
+    """
     every = every or settings.JOB_HEARTBEAT_SECONDS
     stop = threading.Event()
 
     def beat():
         try:
             while not stop.wait(every):
+                changes = {"heartbeat_at": timezone.now()}
+                if processed is not None:
+                    changes["processed"] = processed()
                 try:
-                    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(heartbeat_at=timezone.now())
+                    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(**changes)
                 except DatabaseError:
                     log.warning("Không ghi được nhịp của việc %s; sẽ thử lại.", job.pk, exc_info=True)
                     connections["default"].close()
@@ -221,6 +237,15 @@ def retry(job, task_name, **kwargs):
         send(locked, task_name, **kwargs)
     job.refresh_from_db()
     return True
+
+
+def resend(job, task_name, **kwargs):
+    """The page's «Thử lại»: a queued job whose message never reached the broker is sent; a failed, retryable one
+    is sent again (retry). False when there is nothing to send."""
+    if job.state == JobState.QUEUED and not was_sent(job):
+        send(job, task_name, **kwargs)
+        return True
+    return retry(job, task_name, **kwargs)
 
 
 # --- jobs whose worker died -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 class JobKind(models.TextChoices):
     IMPORT_DOSSIERS = "import_dossiers", "Nhập hồ sơ từ tệp"
     WORKBOOK = "workbook", "Tạo bảng tính"
+    EXPORT_DOSSIERS = "export_dossiers", "Xuất danh sách hồ sơ"
 
 
 class JobState(models.TextChoices):
@@ -28,7 +29,7 @@ def job_upload_to(instance, filename):
 
 
 class Job(models.Model):
-    """One long piece of work (an import, a workbook), run by a Celery task and followed on a page.
+    """One long piece of work (an import, a workbook, a large export), run by a Celery task and followed on a page.
 
     `processed` of `total` items (rows, or percent for work without items) moves the progress bar; `result` holds
     what the work reports (counts, problems); `output` names a file it wrote under MEDIA_ROOT.

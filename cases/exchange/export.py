@@ -84,17 +84,28 @@ def export_queryset(unit=None, date_from=None, date_to=None, queryset=None):
     return queryset
 
 
-def export_dossiers(target, queryset, filename=None):
-    """Write the dossiers to `target` (a path or a binary file) as CSV or XLSX by extension; returns the row count."""
+def export_dossiers(target, queryset, filename=None, progress=None):
+    """Write the dossiers to `target` (a path or a binary file) as CSV or XLSX by extension; returns the row count.
+
+    `progress(rows written so far)` is called every few thousand rows (a background export's progress bar).
+    """
     name = source_name(target, filename)
     streamed = formatted_by_database(queryset)
+    rows = None if streamed else _counted(dossier_rows(queryset), progress)
     if Path(name).suffix.lower() == ".xlsx":
         if streamed:
-            return xlsx_from_copy(target, queryset)
-        return write_xlsx(target, list(DOSSIER_KEYS), dossier_rows(queryset), title="Hồ sơ")
+            return xlsx_from_copy(target, queryset, progress=progress)
+        return write_xlsx(target, list(DOSSIER_KEYS), rows, title="Hồ sơ")
     if streamed:
-        return csv_from_copy(target, queryset)
-    return write_csv(target, list(DOSSIER_KEYS), dossier_rows(queryset))
+        return csv_from_copy(target, queryset, progress=progress)
+    return write_csv(target, list(DOSSIER_KEYS), rows)
+
+
+def _counted(rows, progress):
+    for count, row in enumerate(rows, start=1):
+        if progress is not None and count % BATCH == 0:
+            progress(count)
+        yield row
 
 
 def formatted_by_database(queryset):
@@ -147,10 +158,11 @@ def _copy(queryset, select, params, sink, options="FORMAT text"):
 
 class _Blocks:
     """Collects COPY's rows (one per write) and writes them in large blocks. With `crlf`, each row's LF becomes the
-    CRLF with which Python's csv writer ends its rows."""
+    CRLF with which Python's csv writer ends its rows. `progress(rows so far)` after each block."""
 
-    def __init__(self, handle, size=1 << 18, crlf=False):
+    def __init__(self, handle, size=1 << 18, crlf=False, progress=None):
         self.handle, self.size, self.crlf, self.parts, self.held, self.count = handle, size, crlf, [], 0, 0
+        self.progress = progress
 
     def write(self, data):
         self.parts.append(data[:-1] + b"\r\n" if self.crlf else data)
@@ -163,9 +175,11 @@ class _Blocks:
         if self.parts:
             self.handle.write(b"".join(self.parts))
             self.parts, self.held = [], 0
+            if self.progress is not None:
+                self.progress(self.count)
 
 
-def csv_from_copy(target, queryset):
+def csv_from_copy(target, queryset, progress=None):
     """`write_csv(target, DOSSIER_KEYS, dossier_rows(queryset))`, byte for byte, formatted by PostgreSQL.
 
     COPY's CSV quotes a field as Python's csv writer does (a comma, a quote, CR or LF inside), but an empty
@@ -189,7 +203,7 @@ def csv_from_copy(target, queryset):
             else:
                 columns.append(f"CASE WHEN {cell} ~ %s THEN '''' || {cell} ELSE NULLIF({cell}, '') END")
                 values.append(_FORMULA)
-        lines = _Blocks(handle, crlf=True)
+        lines = _Blocks(handle, crlf=True, progress=progress)
         # The cells' parameters come before the FROM clause's.
         _copy(
             queryset,
@@ -343,7 +357,7 @@ def _xml_cell(letter, text):
     )
 
 
-def xlsx_from_copy(target, queryset, title="Hồ sơ"):
+def xlsx_from_copy(target, queryset, title="Hồ sơ", progress=None):
     """The workbook of `write_xlsx(…, dossier_rows(queryset))` (same cells, widths, frozen header), its rows
     written by PostgreSQL and streamed into the zip: memory stays flat at any size."""
     count = 0
@@ -359,7 +373,7 @@ def xlsx_from_copy(target, queryset, title="Hồ sơ"):
                 columns = [_xml_cell(letter, f"d.c{position}") for position, letter in enumerate(_LETTERS, start=1)]
                 values = []
                 numbered = f"(SELECT d.*, row_number() OVER (ORDER BY d.c0) + 1 AS n FROM {source}) AS d"
-                rows = _Blocks(sheet)
+                rows = _Blocks(sheet, progress=progress)
                 select = f"SELECT concat('<row r=\"', d.n, '\">', {', '.join(columns)}, '</row>') FROM {numbered}"
                 _copy(queryset, f"{select} ORDER BY d.c0", [*values, *params], rows)
                 rows.flush()

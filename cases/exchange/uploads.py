@@ -201,10 +201,7 @@ def confirm(job, skip_invalid):
 
 def retry(job):
     """Send a job again: a queued one the broker never took, or one whose run was cut off (jobs.may_retry)."""
-    if job.state == JobState.QUEUED and not jobs.was_sent(job):
-        jobs.send(job, TASK)
-        return True
-    return jobs.retry(job, TASK)
+    return jobs.resend(job, TASK)
 
 
 # --- what the task does --------------------------------------------------------------------------------------------

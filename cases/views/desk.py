@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.catalogue.calendar import calendar
 from cases.catalogue.models import Procedure
@@ -29,9 +29,10 @@ from cases.desk import access, lookup, outcome, timeline
 from cases.desk.models import Dossier
 from cases.desk.states import ALLOWED, EventKind, PauseKind
 from cases.desk.steps import ActionRefused
+from cases.exchange import export_jobs
 from cases.exchange.columns import DOSSIER_KEYS
 from cases.exchange.export import dossier_rows, export_dossiers, formatted_by_database
-from cases.filters import DossierFilter
+from cases.filters import filtered_dossiers
 from cases.forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, StepForm, SupplementForm
 
 from . import process
@@ -201,18 +202,9 @@ def form_03(request, code):
 
 
 # --- Danh sách hồ sơ ---------------------------------------------------------------------------------
-def _filtered_dossiers(request):
-    """The list's filterset and queryset: the screen and its downloads show exactly the same dossiers."""
-    base = access.visible_to(request.user).select_related("procedure__field", "unit", "handler")
-    filterset = DossierFilter(request.GET or None, queryset=base, request=request)
-    # A value outside the user's scope (another unit's id) shows nothing, never the unfiltered list.
-    queryset = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    return filterset, queryset
-
-
 @reads_from_replica
 def dossier_list(request):
-    filterset, queryset = _filtered_dossiers(request)
+    filterset, queryset = filtered_dossiers(request.user, request.GET)
     if not queryset.query.order_by:
         queryset = queryset.order_by("-received_at", "-pk")  # the newest first; the id makes the key unique
     # A count capped at 10.000 and keyset pages past it (cases.core.pager): never COUNT(*) nor a deep OFFSET.
@@ -232,14 +224,28 @@ def dossier_list(request):
     return render(request, "cases/dossier_list.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @reads_from_replica
 def dossier_export(request, fmt):
-    """The list as filtered on screen, in the exchange format's columns: CSV streamed, XLSX through a temp file."""
-    if fmt not in ("csv", "xlsx"):
+    """The list as filtered on screen, in the exchange format's columns: CSV streamed, XLSX through a temp file.
+
+    A list above EXPORT_INLINE_MAX_ROWS is not written in the request: the page says so and its button (POST)
+    starts a background export (cases.exchange.export_jobs) with the same filters, whose page shows the progress.
+    """
+    if fmt not in export_jobs.FORMATS:
         raise Http404("Chỉ tải được CSV hoặc XLSX")
-    _, queryset = _filtered_dossiers(request)
+    _, queryset = filtered_dossiers(request.user, request.GET)
     name = f"ho-so-{timezone.localdate():%Y%m%d}.{fmt}"
+    if request.method == "POST":
+        query = [(key, value) for key, values in request.GET.lists() for value in values]
+        job = export_jobs.start(request.user, fmt, query, name)
+        return redirect("cases:export_job", job_id=job.uid)
+    if not export_jobs.inline(queryset):
+        context = {
+            "fmt": fmt, "name": name, "query": request.GET.urlencode(), "limit": settings.EXPORT_INLINE_MAX_ROWS,
+            "exports": export_jobs.recent(request.user),  # where a user comes back for a file asked for earlier
+        }  # fmt: skip
+        return render(request, "cases/export_start.html", context)
     if fmt == "csv" and not formatted_by_database(queryset):
         response = StreamingHttpResponse(_csv_lines(dossier_rows(queryset)), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'

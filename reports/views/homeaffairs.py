@@ -4,8 +4,6 @@ A small scope is built and streamed at once; a large one is built by the Celery 
 page shows its progress, then downloaded by the user who asked for it (and nobody else).
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
@@ -23,9 +21,6 @@ from reports.figures import periods
 from reports.figures.counters import report_units
 
 from .dashboard import XLSX
-
-# A job nobody has picked up by then means no worker is running: say so instead of polling forever in silence.
-STALLED_AFTER = timedelta(minutes=2)
 
 
 def _scope(user, code):
@@ -87,8 +82,8 @@ def _own_job(request, job_id):
 
 def job(request, job_id):
     found = jobs.checked(_own_job(request, job_id))
-    stalled = found.state == JobState.QUEUED and timezone.now() - found.created_at > STALLED_AFTER
-    context = {"job": found, "stalled": stalled, "may_retry": jobs.may_retry(found)}
+    # A job nobody has picked up for minutes means no worker is running: say so instead of polling in silence.
+    context = {"job": found, "stalled": jobs.is_stalled(found), "may_retry": jobs.may_retry(found)}
     response = render(request, "reports/homeaffairs_job.html", context)
     if not found.finished:
         response["Refresh"] = "3"  # the browser asks again in 3 s; no script needed on offline intranets

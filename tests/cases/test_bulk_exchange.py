@@ -5,7 +5,7 @@ statistics; flag_overdue's single statement writes the events the desk's rules w
 import io
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from openpyxl import load_workbook
 
 from cases.core import copy as bulk
@@ -204,6 +204,69 @@ def test_a_large_overdue_run_refreshes_the_planners_statistics(units, procedures
     flag_overdue(vn(2024, 3, 8, 10))
     after = _last_analyze("cases_dossier")
     assert after is not None and (before is None or after > before)
+
+
+def _last_vacuum(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT coalesce(last_vacuum, 'epoch') FROM pg_stat_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def _import(tmp_path, rows):
+    path = tmp_path / "nhap.csv"
+    lines = [",".join(DOSSIER_KEYS)]
+    for number in range(rows):
+        code = f"DBD-PH-240304-{number + 1:04d}"
+        lines.append(f"{code},1.000894,DBD-PH,04/03/2024 08:0{number},,,,truc_tiep,Lò Văn Pó,,bản Keo Lôm,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    importer = DossierImporter(path)
+    assert not importer.validate().errors
+    return importer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_in_a_jobs_transaction_vacuums_its_tables_once_committed(
+    units, procedures, tmp_path, monkeypatch, settings
+):
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 3)
+    settings.BULK_VACUUM = "on"
+    before = _last_vacuum("cases_dossier")
+    importer = _import(tmp_path, 3)
+    with transaction.atomic():  # as the import job writes its rows and its "done"
+        importer.write()
+        # VACUUM cannot run inside a transaction block: it waits for the commit.
+        assert _last_vacuum("cases_dossier") == before
+    assert _last_vacuum("cases_dossier") > before
+    assert _last_vacuum("cases_dossierevent") > before
+    assert Dossier.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("setting", ["off", "auto"])
+def test_vacuum_after_a_bulk_job_only_where_autovacuum_will_not_come(units, procedures, monkeypatch, settings, setting):
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 2)
+    settings.BULK_VACUUM = setting
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        server_off = cursor.fetchone()[0] == "off"
+
+    def run(number):
+        for n in range(2):
+            make(f"HS-{number}-{n}", units["pu_hong"], procedures["land"], vn(2024, 3, 1, 8), vn(2024, 3, 4, 17))
+        before = _last_vacuum("cases_dossier")
+        flag_overdue(vn(2024, 3, 8 + number, 10))
+        return _last_vacuum("cases_dossier") > before
+
+    assert run(0) is (setting == "auto" and server_off)
+    # Autovacuum turned off for the table alone: "auto" vacuums it, whatever the server says.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cases_dossier SET (autovacuum_enabled = off)")
+    try:
+        assert run(1) is (setting == "auto")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE cases_dossier RESET (autovacuum_enabled)")
 
 
 def test_the_big_tables_have_their_own_autovacuum_settings(db):

@@ -81,10 +81,14 @@ def world(units, procedures, cast, officials, tmp_path, settings):
     )
     job = jobs.create(JobKind.IMPORT_DOSSIERS, cast["desk_keo_lom"], "khac.csv", state=JobState.DONE)
     workbook = jobs.create(JobKind.WORKBOOK, cast["outsider"], "Biểu", state=JobState.DONE)
+    export = jobs.create(
+        JobKind.EXPORT_DOSSIERS, cast["outsider"], "Danh sách", state=JobState.DONE, output="xuat-ho-so/x.csv",
+        params={"format": "csv", "query": [["unit", "x"]], "filename": "ho-so.csv"},
+    )  # fmt: skip
     return {
         "codes": [own.code, late.code, other.code, "KHONG-CO", *in_process],
         "ints": [request.pk, Explanation.objects.filter(request=request).first().pk, job.pk, 0, 2**31, int(HUGE)],
-        "uuids": [workbook.uid, uuid.uuid4()],
+        "uuids": [workbook.uid, export.uid, uuid.uuid4()],
         "other_unit": kn,
     }
 

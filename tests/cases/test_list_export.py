@@ -2,6 +2,7 @@
 
 import csv
 import io
+from functools import partial
 
 import pytest
 import time_machine
@@ -10,7 +11,7 @@ from openpyxl import load_workbook
 
 from cases.exchange.columns import DOSSIER_KEYS
 from cases.exchange.dossiers import DossierImporter
-from cases.models import Dossier
+from tests.conftest import receive as received
 from tests.conftest import vn
 
 NOW = vn(2024, 3, 8, 10, 0)
@@ -25,12 +26,7 @@ def _frozen():
 @pytest.fixture
 def dossiers(units, procedures, cast):
     officer = cast["desk_pu_hong"]
-
-    def receive(unit, procedure, name, at, **details):
-        return Dossier.receive(
-            unit=unit, procedure=procedure, applicant_name=name, received_at=at, by=officer, **details
-        )
-
+    receive = partial(received, officer)
     land = receive(units["pu_hong"], procedures["land"], "Giàng A Páo", vn(2024, 3, 4, 8), applicant_phone="0912345678")
     married = receive(units["pu_hong"], procedures["marriage"], "Lò Thị Mai", vn(2024, 3, 5, 9), channel="truc_tuyen")
     married.resolve(by=officer, at=vn(2024, 3, 5, 15))

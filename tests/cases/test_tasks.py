@@ -27,7 +27,8 @@ def test_the_jobs_have_their_stable_names():
     # Names are what the broker and the beat schedule carry: renaming one strands queued work.
     names = {
         "cases.ping", "cases.flag_overdue", "cases.send_digests", "cases.import_dossiers", "cases.reap_lost_jobs",
-        "cases.send_message", "cases.send_pending_messages", "reports.freeze_period",
+        "cases.send_message", "cases.send_pending_messages", "cases.export_dossiers", "cases.sweep_exports",
+        "reports.freeze_period",
         "reports.roll_up_running_month", "reports.weekly_report", "reports.build_workbook",
     }  # fmt: skip
     ours = {name for name in app.tasks if name.startswith(("cases.", "reports."))}

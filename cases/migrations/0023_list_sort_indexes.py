@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0014_autovacuum"),
+        ("cases", "0022_step_index_covered"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
