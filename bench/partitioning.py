@@ -30,6 +30,7 @@ import argparse
 import io
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -129,48 +130,49 @@ def build(which):
         build_flat(dossier_cols, options)
 
 
-def build_part(years, dossier_cols, event_cols, options, event_options):
-    total = 0.0
-    total += step("schema", ["DROP SCHEMA IF EXISTS part CASCADE", "CREATE SCHEMA part"])
-    # The dossiers, partitioned.
+def partitioned(table, key, years, options, extra=""):
+    """CREATE statements of part.<table>: the portal's table's columns (plus `extra`), partitioned by `key` into one
+    partition a year, ids from a sequence."""
     statements = [
-        "CREATE TABLE part.cases_dossier (LIKE public.cases_dossier INCLUDING DEFAULTS INCLUDING GENERATED"
-        " INCLUDING CONSTRAINTS) PARTITION BY RANGE (received_at)",
-        "CREATE SEQUENCE part.cases_dossier_id_seq OWNED BY part.cases_dossier.id",
-        "ALTER TABLE part.cases_dossier ALTER id SET DEFAULT nextval('part.cases_dossier_id_seq')",
+        f"CREATE TABLE part.{table} (LIKE public.{table} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS"
+        f"{extra}) PARTITION BY RANGE ({key})",
+        f"CREATE SEQUENCE part.{table}_id_seq OWNED BY part.{table}.id",
+        f"ALTER TABLE part.{table} ALTER id SET DEFAULT nextval('part.{table}_id_seq')",
     ]
     for y in years:
         statements.append(
-            f"CREATE TABLE part.cases_dossier_{y} PARTITION OF part.cases_dossier FOR VALUES FROM "
+            f"CREATE TABLE part.{table}_{y} PARTITION OF part.{table} FOR VALUES FROM "
             f"('{year_start(y).isoformat()}') TO ('{year_start(y + 1).isoformat()}') WITH ({options})"
         )
-    total += step("bảng hồ sơ phân vùng", statements)
+    return statements
+
+
+def keys_and_indexes(table, key, unique=()):
+    """The primary key (id, key), each unique column as (column, key), every other index of the portal's table."""
+    statements = [f"ALTER TABLE part.{table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, {key})"]
+    statements += [f"ALTER TABLE part.{table} ADD CONSTRAINT {table}_{c}_key UNIQUE ({c}, {key})" for c in unique]
+    replaced = {f"{table}_pkey", *(f"{table}_{c}_key" for c in unique)}
+    for ddl in index_ddl(table):
+        if re.match(r"CREATE (UNIQUE )?INDEX (\w+)", ddl).group(2) not in replaced:
+            statements.append(ddl.replace(f" ON public.{table} USING", f" ON part.{table} USING"))
+    return statements
+
+
+def build_part(years, dossier_cols, event_cols, options, event_options):
+    total = 0.0
+    total += step("schema", ["DROP SCHEMA IF EXISTS part CASCADE", "CREATE SCHEMA part"])
+    total += step("bảng hồ sơ phân vùng", partitioned("cases_dossier", "received_at", years, options))
     total += step(
         "chép hồ sơ (INSERT … SELECT)",
         f"INSERT INTO part.cases_dossier ({dossier_cols}) SELECT {dossier_cols} FROM public.cases_dossier",
     )
     sql("SELECT setval('part.cases_dossier_id_seq', (SELECT max(id) FROM public.cases_dossier))")
-    statements = [
-        "ALTER TABLE part.cases_dossier ADD CONSTRAINT cases_dossier_pkey PRIMARY KEY (id, received_at)",
-        "ALTER TABLE part.cases_dossier ADD CONSTRAINT cases_dossier_code_key UNIQUE (code, received_at)",
-    ]
-    for ddl in index_ddl("cases_dossier"):
-        if "cases_dossier_pkey" in ddl or "cases_dossier_code_key" in ddl:
-            continue
-        statements.append(ddl.replace(" ON public.cases_dossier USING", " ON part.cases_dossier USING"))
+    statements = keys_and_indexes("cases_dossier", "received_at", unique=["code"])
     total += step(f"chỉ mục hồ sơ ({len(statements)})", statements)
     # The events, with their dossier's year.
-    statements = [
-        "CREATE TABLE part.cases_dossierevent (LIKE public.cases_dossierevent INCLUDING DEFAULTS INCLUDING CONSTRAINTS,"
-        " dossier_received_at timestamptz NOT NULL) PARTITION BY RANGE (dossier_received_at)",
-        "CREATE SEQUENCE part.cases_dossierevent_id_seq OWNED BY part.cases_dossierevent.id",
-        "ALTER TABLE part.cases_dossierevent ALTER id SET DEFAULT nextval('part.cases_dossierevent_id_seq')",
-    ]
-    for y in years:
-        statements.append(
-            f"CREATE TABLE part.cases_dossierevent_{y} PARTITION OF part.cases_dossierevent FOR VALUES FROM "
-            f"('{year_start(y).isoformat()}') TO ('{year_start(y + 1).isoformat()}') WITH ({event_options})"
-        )
+    statements = partitioned(
+        "cases_dossierevent", "dossier_received_at", years, event_options, ", dossier_received_at timestamptz NOT NULL"
+    )
     total += step("bảng diễn biến phân vùng", statements)
     listed = ", ".join(event_cols)
     from_events = ", ".join(f"e.{name}" for name in event_cols)
@@ -180,14 +182,7 @@ def build_part(years, dossier_cols, event_cols, options, event_options):
         " FROM public.cases_dossierevent e JOIN public.cases_dossier d ON d.id = e.dossier_id",
     )
     sql("SELECT setval('part.cases_dossierevent_id_seq', (SELECT max(id) FROM public.cases_dossierevent))")
-    statements = [
-        "ALTER TABLE part.cases_dossierevent ADD CONSTRAINT cases_dossierevent_pkey"
-        " PRIMARY KEY (id, dossier_received_at)"
-    ]
-    for ddl in index_ddl("cases_dossierevent"):
-        if "cases_dossierevent_pkey" in ddl:
-            continue
-        statements.append(ddl.replace(" ON public.cases_dossierevent USING", " ON part.cases_dossierevent USING"))
+    statements = keys_and_indexes("cases_dossierevent", "dossier_received_at")
     total += step(f"chỉ mục diễn biến ({len(statements)})", statements)
     total += step(
         "khóa ngoại diễn biến → hồ sơ (id, ngày nhận), kiểm tra mọi dòng",
