@@ -17,6 +17,7 @@ from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier
 from cases.desk.outcome import with_days
 from reports.figures.counters import counter_conditions, rate, relevant, unit_ids
+from reports.figures.service_index import Digitisation, digitisation_counts
 from reports.figures.tally import tally
 
 from .apologies import apology_counts
@@ -240,14 +241,15 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     result = tally(period, scope=scope, allowed_units=allowed_units, by_field=False)
     units = [row.unit.pk for row in result.units]
     progress(30, "Đang tính tỷ lệ số hóa, phiếu xin lỗi, giải trình")
-    digitized = _digitized(period, units)
+    digitized = digitisation_counts(period, units)
     owed = {row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units}
     apologies = apology_counts(period, units, owed=owed)
     explanations = _explanations(period, units, today)
     unit_rows = []
     for row in result.units:
         pk = row.unit.pk
-        received, digitised = digitized.get(pk, (0, 0))
+        counted = digitized.get(pk, Digitisation())
+        received, digitised = counted.received, counted.papers
         owed, issued = apologies.get(pk, (0, 0))
         asked, answered = explanations.get(pk, (0, 0))
         item = UnitAppraisal(row.unit, row.counters, received, digitised, owed, issued, asked, answered)
@@ -258,19 +260,6 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     for item in officials:
         item.rating = rating(item.measures(), rule)
     return Appraisal(period=period, scope=scope, units=unit_rows, officials=officials, rule=rule)
-
-
-def _digitized(period, units):
-    """{unit id: (received in the period, of which papers digitised)}."""
-    rows = (
-        Dossier.objects.filter(
-            unit_id__in=unit_ids(units), received_at__gte=period.start_at, received_at__lt=period.end_at
-        )
-        .values("unit_id")
-        .order_by()
-        .annotate(received=Count("id"), digitized=Count("id", filter=Q(papers_digitized=True)))
-    )
-    return {row["unit_id"]: (row["received"], row["digitized"]) for row in rows}
 
 
 def _explanations(period, units, today):
