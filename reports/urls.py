@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, homeaffairs
+from .views import dashboard, homeaffairs, service_index
 
 app_name = "reports"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("tai/<str:fmt>/", dashboard.download, name="download"),
     path("tuan/", dashboard.weekly, name="weekly"),
     path("xu-huong.json", dashboard.trend_json, name="trend_json"),
+    path("chi-so-phuc-vu/", service_index.index, name="service_index"),
+    path("chi-so-phuc-vu/tai/<str:fmt>/", service_index.download, name="service_index_download"),
     path("noi-vu/", homeaffairs.index, name="homeaffairs"),
     path("noi-vu/viec/<uuid:job_id>/", homeaffairs.job, name="homeaffairs_job"),
     path("noi-vu/viec/<uuid:job_id>/tai/", homeaffairs.job_file, name="homeaffairs_job_file"),

@@ -85,7 +85,7 @@ def workbook(index):
         cell.font, cell.fill = BOLD, HEAD_FILL
         sheet.column_dimensions[cell.column_letter].width = width
     for row in [*index.units, index.totals]:
-        code, name = (row.unit.code, row.unit.name) if row.unit is not None else ("", f"Tổng cộng: {scope_name}")
+        code, name = (row.unit.code, row.unit.name) if row.unit is not None else ("Tổng cộng", scope_name)
         for group in row.groups:
             sheet.append(
                 [

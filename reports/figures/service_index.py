@@ -349,7 +349,7 @@ def service_index(period, scope=None, allowed_units=None, rule=None):
         for row in result.units
     ]
     totals = score(
-        scope,
+        None,
         result.totals,
         sum((row.digitisation for row in rows), Digitisation()),
         sum((row.satisfaction for row in rows), Satisfied()),

@@ -1,17 +1,19 @@
 """The service index (Decision 766) of March 2024, worked out by hand from the `march` fixture."""
 
+import io
 import json
 
 import pytest
 import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from cases.desk.states import RatingSource, Satisfaction
 from cases.models import Dossier, Rating
 from reports.figures.service_index import rules, service_index
-from tests.conftest import vn
+from tests.conftest import PASSWORD, vn
 
 
 @pytest.fixture(autouse=True)
@@ -143,3 +145,30 @@ def test_the_command_writes_a_safe_workbook(scored, units, tmp_path):
     # A name that looks like a formula stays text.
     cell = next(c for c in sheet["B"] if c.value == '=HYPERLINK("http://x")')
     assert cell.data_type == "s"
+
+
+MARCH = {"ky": "thang", "nam": "2024", "thang": "3"}
+
+
+def test_the_office_sees_each_units_points_rule_and_needs(client, cast, scored):
+    client.login(username=cast["office"].username, password=PASSWORD)
+    dashboard = client.get(reverse("reports:index"), MARCH).content.decode()
+    assert reverse("reports:service_index") in dashboard
+    page = client.get(reverse("reports:service_index"), MARCH).content.decode()
+    assert "UBND xã Pú Hồng — 35,53/72 điểm đo được" in page
+    assert "11,11" in page and "6,42" in page
+    assert "thêm 2 hồ sơ trực tuyến" in page and "1 đánh giá không hài lòng" in page
+    assert "Chưa đo" in page  # transparency and online payment, never 0
+    assert "12 × tỷ lệ hồ sơ tiếp nhận trực tuyến" in page
+    document = json.loads(client.get(reverse("reports:service_index_download", args=["json"]), MARCH).content)
+    assert document["totals"]["measured_points"] == 37.19
+
+
+def test_a_commune_sees_only_its_own_index(client, cast, scored):
+    client.login(username=cast["desk_pu_hong"].username, password=PASSWORD)
+    page = client.get(reverse("reports:service_index"), MARCH).content.decode()
+    assert "UBND xã Pú Hồng — 35,53/72" in page and "Keo Lôm" not in page
+    assert client.get(reverse("reports:service_index"), {**MARCH, "don_vi": "DBD-KL"}).status_code == 404
+    book = client.get(reverse("reports:service_index_download", args=["xlsx"]), MARCH)
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    assert {row[0] for row in sheet.iter_rows(min_row=4, values_only=True)} == {"DBD-PH", "Tổng cộng"}
