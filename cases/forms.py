@@ -74,6 +74,8 @@ class ReceiveForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Mỗi giấy tờ một dòng"}),
     )
+    # The service index counts it (reports.figures.service_index): ticked when the papers were scanned into the system.
+    papers_digitized = forms.BooleanField(label="Đã số hóa thành phần hồ sơ", required=False)
     resolving_unit = forms.ModelChoiceField(
         label="Đơn vị giải quyết",
         queryset=None,
@@ -158,6 +160,7 @@ class ReceiveForm(forms.Form):
             "messages_channel": data["messages_channel"],
             "channel": data["channel"],
             "papers": data["papers"],
+            "papers_digitized": data["papers_digitized"],
             "resolving_unit": data.get("resolving_unit"),
         }
 
@@ -186,6 +189,15 @@ class StepForm(forms.Form):
 
     def arguments(self):
         return {"at": self.cleaned_data.get("at")}
+
+
+class ResolveForm(StepForm):
+    """Có kết quả; the result's digitisation counts in the service index."""
+
+    result_digitized = forms.BooleanField(label="Đã số hóa kết quả", required=False)
+
+    def arguments(self):
+        return {**super().arguments(), "result_digitized": self.cleaned_data["result_digitized"]}
 
 
 class SupplementForm(StepForm):

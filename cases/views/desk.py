@@ -32,7 +32,7 @@ from cases.desk.steps import ActionRefused
 from cases.exchange.columns import DOSSIER_KEYS
 from cases.exchange.export import dossier_rows, export_dossiers, formatted_by_database
 from cases.filters import DossierFilter
-from cases.forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, StepForm, SupplementForm
+from cases.forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, ResolveForm, StepForm, SupplementForm
 
 PAGE_SIZE = 50
 TODAY_LIST_SIZE = 10
@@ -291,7 +291,7 @@ ACTIONS = {
     ),
     "tam-dung": Action("Tạm dừng", ReasonForm, "pause", "Đã tạm dừng giải quyết hồ sơ."),
     "tiep-tuc": Action("Tiếp tục giải quyết", StepForm, "resume", "Đã tiếp tục giải quyết hồ sơ."),
-    "co-ket-qua": Action("Ghi nhận có kết quả", StepForm, "resolve", "Đã ghi nhận có kết quả."),
+    "co-ket-qua": Action("Ghi nhận có kết quả", ResolveForm, "resolve", "Đã ghi nhận có kết quả."),
     "tra-ket-qua": Action("Trả kết quả", StepForm, "return_result", "Đã trả kết quả cho người nộp."),
     "phan-cong": Action("Phân công xử lý", AssignForm, "assign", "Đã phân công người xử lý."),
     "tu-choi": Action("Từ chối", ReasonForm, "refuse", "Đã từ chối hồ sơ. In Mẫu 03 cho người nộp.", danger=True),
