@@ -10,6 +10,7 @@ urlpatterns = [
     path("xu-huong.json", dashboard.trend_json, name="trend_json"),
     path("chi-so-phuc-vu/", service_index.index, name="service_index"),
     path("chi-so-phuc-vu/tai/<str:fmt>/", service_index.download, name="service_index_download"),
+    path("khong-hai-long/", service_index.unsatisfied_list, name="unsatisfied"),
     path("noi-vu/", homeaffairs.index, name="homeaffairs"),
     path("noi-vu/viec/<uuid:job_id>/", homeaffairs.job, name="homeaffairs_job"),
     path("noi-vu/viec/<uuid:job_id>/tai/", homeaffairs.job_file, name="homeaffairs_job_file"),

@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 
 from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier, Rating
-from cases.desk.states import SATISFIED_LEVELS
+from cases.desk.states import SATISFIED_LEVELS, Satisfaction
 
 from .counters import Counters, counter_conditions, rate, relevant, unit_ids
 from .tally import tally
@@ -356,3 +356,17 @@ def service_index(period, scope=None, allowed_units=None, rule=None):
         rule,
     )
     return ServiceIndex(period=result.period, scope=scope, units=rows, totals=totals)
+
+
+def unsatisfied(period, units):
+    """The «không hài lòng» ratings given in the period to the units' dossiers, newest first: the office's list."""
+    return (
+        Rating.objects.filter(
+            level=Satisfaction.NOT_SATISFIED,
+            dossier__unit_id__in=unit_ids(units),
+            rated_at__gte=period.start_at,
+            rated_at__lt=period.end_at,
+        )
+        .select_related("dossier__unit", "dossier__procedure")
+        .order_by("-rated_at", "-pk")
+    )

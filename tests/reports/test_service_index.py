@@ -172,3 +172,18 @@ def test_a_commune_sees_only_its_own_index(client, cast, scored):
     book = client.get(reverse("reports:service_index_download", args=["xlsx"]), MARCH)
     sheet = load_workbook(io.BytesIO(book.content)).active
     assert {row[0] for row in sheet.iter_rows(min_row=4, values_only=True)} == {"DBD-PH", "Tổng cộng"}
+
+
+def test_the_dashboard_shows_satisfaction_and_the_office_lists_the_unsatisfied(client, cast, scored):
+    client.login(username=cast["office"].username, password=PASSWORD)
+    Rating.objects.filter(level=Satisfaction.NOT_SATISFIED, rated_at__month=3).update(comment="Chờ lâu quá")
+    page = client.get(reverse("reports:index"), MARCH).content.decode()
+    assert "Mức độ hài lòng của người dân" in page
+    assert '<td>3</td><td>2</td><td class="bad">1</td><td>66,67%</td>' in page
+    listed = client.get(reverse("reports:unsatisfied"), MARCH).content.decode()
+    assert "Chờ lâu quá" in listed and reverse("cases:dossier_detail", args=["6"]) in listed
+    assert ">13<" not in listed  # rated in April
+    april = client.get(reverse("reports:unsatisfied"), {"ky": "thang", "nam": "2024", "thang": "4"})
+    assert reverse("cases:dossier_detail", args=["13"]) in april.content.decode()
+    client.login(username=cast["desk_keo_lom"].username, password=PASSWORD)
+    assert "Chờ lâu quá" not in client.get(reverse("reports:unsatisfied"), MARCH).content.decode()
