@@ -6,7 +6,7 @@ an ordered list of (label, conditions) where the first rule whose conditions all
 (reports.documents.appraisal) writes the rule out from the same setting.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -17,7 +17,7 @@ from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier
 from cases.desk.outcome import with_days
 from reports.figures.counters import counter_conditions, rate, relevant, unit_ids
-from reports.figures.service_index import Digitisation, digitisation_counts
+from reports.figures.service_index import Digitisation, Satisfied, digitisation_counts, satisfaction_counts
 from reports.figures.tally import tally
 
 from .apologies import apology_counts
@@ -159,6 +159,8 @@ class UnitAppraisal:
     explanations_owed: int = 0
     explanations_answered: int = 0
     rating: str = ""
+    # Ratings given in the period to the unit's dossiers (shown, not part of the rating rule).
+    satisfaction: Satisfied = field(default_factory=Satisfied)
 
     @property
     def timely(self):
@@ -194,6 +196,8 @@ class OfficialAppraisal:
     late: int = 0
     overdue: int = 0  # open and overdue at the period's end
     rating: str = ""
+    # Ratings given in the period to the dossiers they handled.
+    satisfaction: Satisfied = field(default_factory=Satisfied)
 
     @property
     def timely(self):
@@ -245,6 +249,7 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     owed = {row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units}
     apologies = apology_counts(period, units, owed=owed)
     explanations = _explanations(period, units, today)
+    satisfied = satisfaction_counts(period, units)
     unit_rows = []
     for row in result.units:
         pk = row.unit.pk
@@ -253,12 +258,15 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
         owed, issued = apologies.get(pk, (0, 0))
         asked, answered = explanations.get(pk, (0, 0))
         item = UnitAppraisal(row.unit, row.counters, received, digitised, owed, issued, asked, answered)
+        item.satisfaction = satisfied.get(pk, Satisfied())
         item.rating = rating(item.measures(), rule)
         unit_rows.append(item)
     progress(45, "Đang tính số liệu từng cán bộ")
     officials = _officials(period, units, {row.unit.pk: row.unit for row in result.units})
+    by_official = satisfaction_counts(period, units, by=("dossier__unit_id", "dossier__handler_id"))
     for item in officials:
         item.rating = rating(item.measures(), rule)
+        item.satisfaction = by_official.get((item.unit.pk, item.handler_id), Satisfied())
     return Appraisal(period=period, scope=scope, units=unit_rows, officials=officials, rule=rule)
 
 

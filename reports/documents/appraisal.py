@@ -53,6 +53,8 @@ UNIT_COLUMNS = [
     ("Phiếu xin lỗi đã lập", 9, "count"),
     ("Giải trình phải nộp", 9, "count"),
     ("Giải trình đã nộp", 9, "count"),
+    ("Số đánh giá hài lòng", 9, "count"),
+    ("Tỷ lệ hài lòng", 9, "rate"),
     ("Xếp loại", 22, "text"),
 ]
 OFFICIAL_COLUMNS = [
@@ -65,6 +67,8 @@ OFFICIAL_COLUMNS = [
     ("Giải quyết quá hạn", 10, "count"),
     ("Tỷ lệ đúng hạn", 10, "rate"),
     ("Đang giải quyết quá hạn (cuối kỳ)", 11, "count"),
+    ("Số đánh giá hài lòng", 9, "count"),
+    ("Tỷ lệ hài lòng", 9, "rate"),
     ("Xếp loại", 24, "text"),
 ]
 # Columns (letters) of the rates coloured when below target: (sheet, column letter, setting name).
@@ -100,6 +104,8 @@ def unit_values(index, item):
         item.apologies_issued,
         item.explanations_owed,
         item.explanations_answered,
+        item.satisfaction.rated,
+        _fraction(item.satisfaction.rate),
         item.rating,
     ]
 
@@ -115,6 +121,8 @@ def official_values(index, item):
         item.late,
         _fraction(item.on_time_rate),
         item.overdue,
+        item.satisfaction.rated,
+        _fraction(item.satisfaction.rate),
         item.rating,
     ]
 

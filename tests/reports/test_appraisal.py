@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from cases.core import jobs
 from cases.core.models import Job
 from cases.followup import appraisal, homeaffairs
-from cases.models import Apology, Dossier, Explanation, ExplanationRequest
+from cases.models import Apology, Dossier, Explanation, ExplanationRequest, Rating
 from reports.documents import appraisal as appraisal_workbook
 from reports.figures.tally import tally
 from reports.tasks import build_workbook
@@ -124,11 +124,11 @@ def test_digitised_apologies_and_explanations_are_counted_per_unit(followed, uni
 def test_units_are_rated_by_the_first_rule_they_meet(followed, units):
     rows = read(saved(followed, units["district"]))["Đơn vị"]
     # Pú Hồng: 2 of 3 on time (66,67%).
-    assert rows["DBD-PH"][19] == "Không hoàn thành nhiệm vụ"
+    assert rows["DBD-PH"][-1] == "Không hoàn thành nhiệm vụ"
     # Keo Lôm: 100% on time, but its explanation is unanswered: the first two levels are out of reach.
-    assert rows["DBD-KL"][19] == "Hoàn thành nhiệm vụ"
+    assert rows["DBD-KL"][-1] == "Hoàn thành nhiệm vụ"
     # Nothing resolved.
-    assert rows["DBD-PG"][19] == rows["DBD"][19] == "Chưa đủ số liệu đánh giá"
+    assert rows["DBD-PG"][-1] == rows["DBD"][-1] == "Chưa đủ số liệu đánh giá"
 
 
 def test_each_officials_figures_come_from_the_dossiers_they_handled(followed, units, cast):
@@ -141,14 +141,14 @@ def test_each_officials_figures_come_from_the_dossiers_they_handled(followed, un
     pu_hong = rows[("motcua.puhong", "UBND xã Pú Hồng")]
     # Handled 2 (on time), 4 (early), 6 (late); 8 still open and overdue at the end of March.
     assert pu_hong[1:] == (
-        "Lò Văn A", "motcua.puhong", "UBND xã Pú Hồng", 3, 2, 1, 0.6667, 1, "Không hoàn thành nhiệm vụ"
+        "Lò Văn A", "motcua.puhong", "UBND xã Pú Hồng", 3, 2, 1, 0.6667, 1, 0, None, "Không hoàn thành nhiệm vụ"
     )  # fmt: skip
     # No handler recorded: 3 and 13, open and overdue at the end of March.
     assert rows[(None, "UBND xã Pú Hồng")][1:] == (
-        "(Chưa ghi người xử lý)", None, "UBND xã Pú Hồng", 0, 0, 0, None, 2, "Chưa đủ số liệu đánh giá"
+        "(Chưa ghi người xử lý)", None, "UBND xã Pú Hồng", 0, 0, 0, None, 2, 0, None, "Chưa đủ số liệu đánh giá"
     )  # fmt: skip
     # An official is not held to the unit's unanswered explanation.
-    assert rows[("motcua.keolom", "UBND xã Keo Lôm")][4:] == (1, 1, 0, 1, 0, "Hoàn thành xuất sắc nhiệm vụ")
+    assert rows[("motcua.keolom", "UBND xã Keo Lôm")][4:] == (1, 1, 0, 1, 0, 0, None, "Hoàn thành xuất sắc nhiệm vụ")
     # Reconciled with the tally: every resolved dossier of a unit is someone's (or nobody's) row.
     result = tally(followed, scope=units["district"])
     for row in result.units:
@@ -174,7 +174,7 @@ def test_the_sheets_freeze_filter_format_and_colour_rates_below_target(followed,
     assert book.sheetnames == ["Đơn vị", "Cán bộ", "Cách xếp loại"]
     sheet = book["Đơn vị"]
     assert sheet.freeze_panes == "D5"
-    assert sheet.auto_filter.ref == f"A4:T{4 + 5}"
+    assert sheet.auto_filter.ref == f"A4:V{4 + 5}"
     assert sheet["E5"].number_format == "#,##0"
     assert sheet["H5"].number_format == sheet["M5"].number_format == sheet["O5"].number_format == "0.00%"
     assert sheet["C5"].font.name == "Times New Roman"
@@ -182,7 +182,7 @@ def test_the_sheets_freeze_filter_format_and_colour_rates_below_target(followed,
     assert rules == {"H5:H9": ["AND(ISNUMBER(H5),H5<0.9500)"], "M5:M9": ["AND(ISNUMBER(M5),M5<0.7000)"]}
     officials = book["Cán bộ"]
     assert officials.freeze_panes == "C5"
-    assert officials.auto_filter.ref == "A4:J7"
+    assert officials.auto_filter.ref == "A4:L7"
     assert [str(rng.sqref) for rng in officials.conditional_formatting] == ["H5:H7"]
     for ws in book.worksheets:
         assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -198,7 +198,7 @@ def test_the_rule_is_written_on_the_sheet_from_the_setting(followed, units, sett
     )
     assert "2. «Chưa đạt»: Các trường hợp còn lại." in text
     assert any("«Chưa đủ số liệu đánh giá»" in line for line in text)
-    assert read(book)["Đơn vị"]["DBD-PH"][19] == "Đạt"
+    assert read(book)["Đơn vị"]["DBD-PH"][-1] == "Đạt"
 
 
 # --- the rule on its own -----------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ def test_a_large_scope_is_built_in_the_background_and_served_only_to_who_asked(
     assert download.status_code == 200
     assert 'filename="danh-gia-DBD-20240301-20240331.xlsx"' in download["Content-Disposition"]
     rows = read(load_workbook(BytesIO(b"".join(download.streaming_content))))["Đơn vị"]
-    assert rows["DBD-KL"][19] == "Hoàn thành nhiệm vụ"
+    assert rows["DBD-KL"][-1] == "Hoàn thành nhiệm vụ"
 
     client.logout()
     login(client, cast["office"])
@@ -409,3 +409,17 @@ def test_an_explanation_counts_as_missing_only_after_its_deadline(march, units, 
         assert keo_lom_and_pu_hong()[0] == (0, 0, "Hoàn thành xuất sắc nhiệm vụ")
     with time_machine.travel(vn(2024, 5, 1, 8), tick=False):
         assert keo_lom_and_pu_hong() == [(1, 0, "Hoàn thành nhiệm vụ"), (1, 1, before[1][2])]
+
+
+def test_satisfaction_is_shown_per_unit_and_per_official(followed, units, cast):
+    by_code = {d.code: d for d in Dossier.objects.all()}
+    # 2 and 4 handled by Lò Văn A (satisfied, not satisfied); 12 by Vàng Thị B (very satisfied); 3 by nobody.
+    for code, level in (("2", "hai_long"), ("4", "khong_hai_long"), ("12", "rat_hai_long"), ("3", "hai_long")):
+        Rating.objects.create(dossier=by_code[code], level=level, source="tra_cuu", rated_at=vn(2024, 3, 20, 9))
+    sheets = read(saved(followed, units["district"]))
+    assert sheets["Đơn vị"]["DBD-PH"][19:21] == (3, 0.6667)
+    assert sheets["Đơn vị"]["DBD-KL"][19:21] == (1, 1)
+    assert sheets["Đơn vị"]["DBD-PG"][19:21] == (0, None)
+    assert sheets["Cán bộ"][("motcua.puhong", "UBND xã Pú Hồng")][9:11] == (2, 0.5)
+    assert sheets["Cán bộ"][(None, "UBND xã Pú Hồng")][9:11] == (1, 1)
+    assert sheets["Cán bộ"][("motcua.keolom", "UBND xã Keo Lôm")][9:11] == (1, 1)
