@@ -11,7 +11,7 @@ from cases.core import contact
 from cases.core.formats import display_name
 from cases.desk import access, codes
 from cases.desk.models import Dossier
-from cases.desk.states import Channel, MessageChannel, Role
+from cases.desk.states import Channel, MessageChannel, RatingSource, Role, Satisfaction
 from cases.exchange import uploads
 
 DATETIME_HINT = "dd/mm/yyyy hh:mm"
@@ -198,6 +198,22 @@ class ResolveForm(StepForm):
 
     def arguments(self):
         return {**super().arguments(), "result_digitized": self.cleaned_data["result_digitized"]}
+
+
+class RateForm(StepForm):
+    """A rating the applicant gave on a paper form or at the kiosk, recorded by the desk (Dossier.rate)."""
+
+    field_order = ["level", "source", "comment", "at"]
+    level = forms.ChoiceField(label="Mức độ hài lòng", choices=Satisfaction.choices, widget=forms.RadioSelect)
+    source = forms.ChoiceField(
+        label="Nguồn",
+        choices=[(RatingSource.PAPER, RatingSource.PAPER.label), (RatingSource.KIOSK, RatingSource.KIOSK.label)],
+        initial=RatingSource.PAPER,
+    )
+    comment = forms.CharField(label="Ý kiến", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def arguments(self):
+        return {**super().arguments(), **{k: self.cleaned_data[k] for k in ("level", "source", "comment")}}
 
 
 class SupplementForm(StepForm):
