@@ -56,6 +56,12 @@ class ReceiveForm(forms.Form):
         help_text="10 hoặc 11 chữ số, bắt đầu bằng 0 hoặc +84.",
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
+    applicant_id_number = forms.CharField(
+        label="Số CCCD / mã số thuế",
+        required=False,
+        help_text="CCCD 12 chữ số; tổ chức: mã số thuế 10 chữ số (hoặc 10-3).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     applicant_address = forms.CharField(label="Địa chỉ", required=False)
     applicant_email = forms.EmailField(
         label="Thư điện tử", required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
@@ -111,6 +117,9 @@ class ReceiveForm(forms.Form):
     def clean_applicant_phone(self):
         return _contact(contact.phone, self.cleaned_data["applicant_phone"])
 
+    def clean_applicant_id_number(self):
+        return _contact(contact.identity, self.cleaned_data["applicant_id_number"])
+
     def clean_applicant_address(self):
         return _contact(contact.address, self.cleaned_data["applicant_address"])
 
@@ -154,6 +163,7 @@ class ReceiveForm(forms.Form):
         data = self.cleaned_data
         return {
             "applicant_phone": data["applicant_phone"],
+            "applicant_id_number": data["applicant_id_number"],
             "applicant_address": data["applicant_address"],
             "applicant_email": data["applicant_email"],
             "messages_consent": data["messages_consent"],
