@@ -12,7 +12,7 @@ from cases.core import contact
 from cases.core.formats import display_name
 from cases.desk import access, codes
 from cases.desk.models import Dossier
-from cases.desk.states import Channel, MessageChannel
+from cases.desk.states import Channel, MessageChannel, RatingSource, Satisfaction
 from cases.exchange import uploads
 
 DATETIME_HINT = "dd/mm/yyyy hh:mm"
@@ -57,6 +57,12 @@ class ReceiveForm(forms.Form):
         help_text="10 hoặc 11 chữ số, bắt đầu bằng 0 hoặc +84.",
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
+    applicant_id_number = forms.CharField(
+        label="Số CCCD / mã số thuế",
+        required=False,
+        help_text="CCCD 12 chữ số; tổ chức: mã số thuế 10 chữ số (hoặc 10-3).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     applicant_address = forms.CharField(label="Địa chỉ", required=False)
     applicant_email = forms.EmailField(
         label="Thư điện tử", required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
@@ -75,6 +81,8 @@ class ReceiveForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Mỗi giấy tờ một dòng"}),
     )
+    # The service index counts it (reports.figures.service_index): ticked when the papers were scanned into the system.
+    papers_digitized = forms.BooleanField(label="Đã số hóa thành phần hồ sơ", required=False)
     resolving_unit = forms.ModelChoiceField(
         label="Đơn vị giải quyết",
         queryset=None,
@@ -109,6 +117,9 @@ class ReceiveForm(forms.Form):
 
     def clean_applicant_phone(self):
         return _contact(contact.phone, self.cleaned_data["applicant_phone"])
+
+    def clean_applicant_id_number(self):
+        return _contact(contact.identity, self.cleaned_data["applicant_id_number"])
 
     def clean_applicant_address(self):
         return _contact(contact.address, self.cleaned_data["applicant_address"])
@@ -153,12 +164,14 @@ class ReceiveForm(forms.Form):
         data = self.cleaned_data
         return {
             "applicant_phone": data["applicant_phone"],
+            "applicant_id_number": data["applicant_id_number"],
             "applicant_address": data["applicant_address"],
             "applicant_email": data["applicant_email"],
             "messages_consent": data["messages_consent"],
             "messages_channel": data["messages_channel"],
             "channel": data["channel"],
             "papers": data["papers"],
+            "papers_digitized": data["papers_digitized"],
             "resolving_unit": data.get("resolving_unit"),
         }
 
@@ -187,6 +200,31 @@ class StepForm(forms.Form):
 
     def arguments(self):
         return {"at": self.cleaned_data.get("at")}
+
+
+class ResolveForm(StepForm):
+    """Có kết quả; the result's digitisation counts in the service index."""
+
+    result_digitized = forms.BooleanField(label="Đã số hóa kết quả", required=False)
+
+    def arguments(self):
+        return {**super().arguments(), "result_digitized": self.cleaned_data["result_digitized"]}
+
+
+class RateForm(StepForm):
+    """A rating the applicant gave on a paper form or at the kiosk, recorded by the desk (Dossier.rate)."""
+
+    field_order = ["level", "source", "comment", "at"]
+    level = forms.ChoiceField(label="Mức độ hài lòng", choices=Satisfaction.choices, widget=forms.RadioSelect)
+    source = forms.ChoiceField(
+        label="Nguồn",
+        choices=[(RatingSource.PAPER, RatingSource.PAPER.label), (RatingSource.KIOSK, RatingSource.KIOSK.label)],
+        initial=RatingSource.PAPER,
+    )
+    comment = forms.CharField(label="Ý kiến", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def arguments(self):
+        return {**super().arguments(), **{k: self.cleaned_data[k] for k in ("level", "source", "comment")}}
 
 
 class SupplementForm(StepForm):

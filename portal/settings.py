@@ -454,6 +454,28 @@ if env_str("APPRAISAL_RULES_JSON"):
 # Scopes with more units than this are built by a Celery task (reports.build_workbook) instead of streamed.
 APPRAISAL_ASYNC_UNITS = env_int("APPRAISAL_ASYNC_UNITS", 50)
 # --- END APPRAISAL_RULES ------------------------------------------------------------------------------
+# --- BEGIN SERVICE_INDEX_RULES (Decision 766/QĐ-TTg; reports/figures/service_index.py) ---------------------
+# Each group: its points (the national portal's weights) and the threshold (%) at which it earns them all; below
+# it a group earns rate × points / threshold. Digitisation is result_weight × results digitised among resolved +
+# (1 − result_weight) × papers digitised among received. Groups marked measured=False are shown as not measured.
+# SERVICE_INDEX_RULES_JSON (a JSON object of the same shape) replaces the default.
+SERVICE_INDEX_RULES = {
+    "transparency": {"points": 18, "measured": False},
+    "timeliness": {"points": 20, "threshold": 100},
+    "online": {"points": 12, "threshold": 50},
+    "payment": {"points": 10, "measured": False},
+    "digitisation": {"points": 22, "threshold": 100, "result_weight": 0.5},
+    "satisfaction": {"points": 18, "threshold": 100},
+}
+if env_str("SERVICE_INDEX_RULES_JSON"):
+    import json as _json
+
+    try:
+        _groups = _json.loads(env_str("SERVICE_INDEX_RULES_JSON"))
+        SERVICE_INDEX_RULES = {key: dict(value) for key, value in _groups.items()}
+    except (ValueError, TypeError, AttributeError) as _exc:
+        raise ImproperlyConfigured("SERVICE_INDEX_RULES_JSON: a JSON object {group: {points, threshold}}") from _exc
+# --- END SERVICE_INDEX_RULES -------------------------------------------------------------------------
 # Years of the holidays package copied into the editable calendar.
 CALENDAR_YEARS = (env_int("CALENDAR_FIRST_YEAR", 2018), env_int("CALENDAR_LAST_YEAR", 2030))
 

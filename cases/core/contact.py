@@ -37,6 +37,23 @@ def phone(value):
     return digits
 
 
+IDENTITY_RULE = "số CCCD 12 chữ số, hoặc mã số thuế 10 chữ số (đơn vị phụ thuộc: 10 chữ số - 3 chữ số)"
+_IDENTITY = re.compile(r"\d{12}|\d{10}(-\d{3})?")
+
+
+def identity(value):
+    """'' or the applicant's citizen identity number (CCCD, 12 digits) or an organisation's tax code (10 digits, or
+    10-3 for a dependent unit); spaces and dots between groups are dropped."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return ""
+    cleaned = re.sub(r"[ .]", "", text)
+    if not cleaned.isascii() or not _IDENTITY.fullmatch(cleaned):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise Invalid(f"«{_printable(shown)}» không phải số định danh hợp lệ ({IDENTITY_RULE})")
+    return cleaned
+
+
 def text(value, max_length, required=False):
     """Trimmed text of at most `max_length` characters, without control characters (tab and newlines aside)."""
     cleaned = str(value if value is not None else "").strip()

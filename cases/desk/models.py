@@ -55,6 +55,8 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
         expression=Fold("applicant_name"), output_field=models.CharField(max_length=255), db_persist=True
     )
     applicant_phone = models.CharField("số điện thoại", max_length=30, blank=True)
+    # CCCD (12 digits) or an organisation's tax code (10, or 10-3): cases.core.contact.identity.
+    applicant_id_number = models.CharField("số CCCD / mã số thuế", max_length=14, blank=True)
     applicant_address = models.CharField("địa chỉ", max_length=500, blank=True)
     applicant_email = models.EmailField("thư điện tử", blank=True, default="", db_default="")
     # The applicant's consent, given at receipt, to be told of the dossier's progress, and how; withdrawn on the
@@ -140,6 +142,13 @@ class Dossier(DossierProcess, DossierSteps, models.Model):
             models.Index(fields=["unit", "code"], name="dossier_unit_code"),  # codes are unique: no id needed
             # Phone search by prefix (LIKE '09…%' needs the pattern operator class under a non-C collation).
             models.Index(fields=["applicant_phone"], name="dossier_phone", opclasses=["varchar_pattern_ops"]),
+            # The same for the identity number; most dossiers have none, so only those that do are indexed.
+            models.Index(
+                fields=["applicant_id_number"],
+                name="dossier_id_number",
+                opclasses=["varchar_pattern_ops"],
+                condition=~Q(applicant_id_number=""),
+            ),
             models.Index(fields=["holding_unit"], name="dossier_holding_unit", condition=Q(holding_unit__isnull=False)),
             models.Index(
                 fields=["receiving_unit", "received_at"],

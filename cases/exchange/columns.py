@@ -63,6 +63,8 @@ DOSSIER_COLUMNS = (
     Column("so_dien_thoai", "Số điện thoại", False, ("điện thoại", "SĐT")),
     Column("dia_chi", "Địa chỉ", False),
     Column("trang_thai", "Trạng thái", False, ("tình trạng",)),
+    Column("so_hoa_ho_so", "Đã số hóa hồ sơ", False, ("số hóa hồ sơ", "đã số hóa thành phần hồ sơ")),
+    Column("so_hoa_ket_qua", "Đã số hóa kết quả", False, ("số hóa kết quả",)),
 )
 DOSSIER_KEYS = tuple(column.key for column in DOSSIER_COLUMNS)
 

@@ -28,6 +28,8 @@ from .importer import BATCH, Importer, choices
 from .reading import as_text
 from .values import format_moment, procedure_code, same_minute
 
+# so_hoa_ho_so, so_hoa_ket_qua: 1 or 0; blank keeps what the dossier has (a new one: not digitised).
+FLAGS = choices({True: ("1", "có", "x", "đã số hóa"), False: ("0", "không", "chưa số hóa")})
 CHANNELS = choices(
     {
         "truc_tiep": ("trực tiếp", "tại quầy", "nộp trực tiếp"),
@@ -64,6 +66,8 @@ DOSSIER_FIELDS = (
     "applicant_address",
     "state",
     "clock_stopped_at",
+    "papers_digitized",
+    "result_digitized",
 )
 
 
@@ -86,6 +90,8 @@ class DossierRow:
     applicant_phone: str
     applicant_address: str
     state: str
+    papers_digitized: bool | None  # None: blank, keep
+    result_digitized: bool | None
 
 
 class DossierImporter(Importer):
@@ -174,6 +180,7 @@ class DossierImporter(Importer):
         phone = self._phone(line, row.get("so_dien_thoai", ""))
         address = self.checked(line, "dia_chi", contact.address, row.get("dia_chi", ""))
         state = self._state(line, row, resolved, returned)
+        flags = [self._flag(line, row, key) for key in ("so_hoa_ho_so", "so_hoa_ket_qua")]
 
         if line in self.problems:
             return None
@@ -207,7 +214,12 @@ class DossierImporter(Importer):
             phone,
             address,
             state,
+            *flags,
         )
+
+    def _flag(self, line, row, key):
+        value = self.choice(line, row, key, FLAGS, shown="1, 0 hoặc để trống")
+        return None if value == "" else value
 
     def checked(self, line, key, check, value):
         """A value through one of the rules of cases.core.contact; a refusal names the line and the column."""
@@ -301,6 +313,9 @@ class DossierImporter(Importer):
             ("dia_chi", "applicant_address", record.applicant_address),
         ):
             new[name] = value if key in self.present else old[name]
+        for name in ("papers_digitized", "result_digitized"):
+            value = getattr(record, name)
+            new[name] = old[name] if value is None else value
         same_procedure = record.procedure.pk == old["procedure_id"]
         new["processing_days"] = old["processing_days"] if same_procedure else record.processing_days
         for name in ("received_at", "resolved_at", "returned_at"):
@@ -364,6 +379,8 @@ class DossierImporter(Importer):
                     "applicant_phone": r.applicant_phone,
                     "applicant_address": r.applicant_address,
                     "state": r.state,
+                    "papers_digitized": bool(r.papers_digitized),
+                    "result_digitized": bool(r.result_digitized),
                     "received_by_id": user_id,
                 }
                 for r in batch

@@ -29,6 +29,9 @@ from .reading import source_name
 from .values import format_moment, local_tz
 
 BATCH = 2000
+# The export's column widths and letters, for both XLSX writers.
+_WIDTHS = (22, 12, 12, 17, 17, 17, 17, 12, 28, 14, 36, 12, 10, 10)
+_LETTERS = "ABCDEFGHIJKLMN"
 
 
 EXPORT_VALUES = (
@@ -44,14 +47,18 @@ EXPORT_VALUES = (
     "applicant_phone",
     "applicant_address",
     "state",
+    "papers_digitized",
+    "result_digitized",
 )
+# The exchange format's flags: 1 or 0 (EXCHANGE_FORMAT.md, so_hoa_ho_so, so_hoa_ket_qua).
+FLAG_CELLS = (13, 14)
 
 
 def dossier_rows(queryset, chunk_size=5000):
     """The dossiers as exchange rows (the import columns, in order), streamed in primary-key order."""
     tz = local_tz()
     explicit = set(STATED_IN_FILES)
-    for code, procedure, unit, received, due, resolved, returned, channel, name, phone, address, state in (
+    for code, procedure, unit, received, due, resolved, returned, channel, name, phone, address, state, *flags in (
         queryset.order_by("pk").values_list(*EXPORT_VALUES).iterator(chunk_size=chunk_size)
     ):
         yield [
@@ -67,6 +74,7 @@ def dossier_rows(queryset, chunk_size=5000):
             phone,
             address,
             state if state in explicit else "",
+            *("1" if flag else "0" for flag in flags),
         ]
 
 
@@ -120,7 +128,7 @@ _FORMULA = "^'*[=+@\t\r-]"
 
 
 def _cells(queryset):
-    """(kind of each of the export's twelve cells, "moment" or "text"; a FROM clause `d` whose columns c1…c12 are
+    """(kind of each of the export's cells, "moment" or "text"; a FROM clause `d` whose columns c1…c14 are
     those cells as text, c0 the primary key; its parameters), or None for a queryset that cannot match anything."""
     inner = queryset.order_by().values(
         c0=F("pk"),
@@ -132,7 +140,7 @@ def _cells(queryset):
         return None
     states = ", ".join(f"'{state}'" for state in STATED_IN_FILES)
     kinds, columns, values = [], ["i.c0"], []
-    for position in range(1, 13):
+    for position in range(1, len(EXPORT_VALUES) + 1):
         column = f"i.c{position}"
         if position in (4, 5, 6, 7):
             kinds.append("moment")
@@ -141,6 +149,9 @@ def _cells(queryset):
         elif position == 12:
             kinds.append("text")
             columns.append(f"CASE WHEN {column} IN ({states}) THEN {column} END AS c{position}")
+        elif position in FLAG_CELLS:
+            kinds.append("text")
+            columns.append(f"CASE WHEN {column} THEN '1' ELSE '0' END AS c{position}")
         else:
             kinds.append("text")
             columns.append(column)
@@ -265,7 +276,7 @@ def write_xlsx(target, headers, rows, title="Dữ liệu", widths=None):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKLMN", widths or _WIDTHS, strict=False):
+    for letter, width in zip(_LETTERS, widths or _WIDTHS, strict=False):
         sheet.column_dimensions[letter].width = width
     sheet.append(safe.row(sheet, headers))
     count = 0
@@ -315,8 +326,6 @@ _PARTS = {
         "</styleSheet>"
     ),
 }
-_WIDTHS = (22, 12, 12, 17, 17, 17, 17, 12, 28, 14, 36, 12)
-_LETTERS = "ABCDEFGHIJKL"
 
 
 def _workbook(title):

@@ -33,7 +33,16 @@ from cases.exchange import export_jobs
 from cases.exchange.columns import DOSSIER_KEYS
 from cases.exchange.export import dossier_rows, export_dossiers, formatted_by_database
 from cases.filters import filtered_dossiers
-from cases.forms import AssignForm, CorrectDateForm, ReasonForm, ReceiveForm, StepForm, SupplementForm
+from cases.forms import (
+    AssignForm,
+    CorrectDateForm,
+    RateForm,
+    ReasonForm,
+    ReceiveForm,
+    ResolveForm,
+    StepForm,
+    SupplementForm,
+)
 
 from . import process
 from .acting import act
@@ -303,13 +312,21 @@ ACTIONS = {
     ),
     "tam-dung": Action("Tạm dừng", ReasonForm, "pause", "Đã tạm dừng giải quyết hồ sơ."),
     "tiep-tuc": Action("Tiếp tục giải quyết", StepForm, "resume", "Đã tiếp tục giải quyết hồ sơ."),
-    "co-ket-qua": Action("Ghi nhận có kết quả", StepForm, "resolve", "Đã ghi nhận có kết quả."),
+    "co-ket-qua": Action("Ghi nhận có kết quả", ResolveForm, "resolve", "Đã ghi nhận có kết quả."),
     "tra-ket-qua": Action("Trả kết quả", StepForm, "return_result", "Đã trả kết quả cho người nộp."),
+    "danh-gia": Action(
+        "Ghi đánh giá của người nộp", RateForm, "rate", "Đã ghi đánh giá mức độ hài lòng (phiếu giấy, máy tại quầy)."
+    ),
     "phan-cong": Action("Phân công xử lý", AssignForm, "assign", "Đã phân công người xử lý.", outside_process=True),
     "tu-choi": Action("Từ chối", ReasonForm, "refuse", "Đã từ chối hồ sơ. In Mẫu 03 cho người nộp.", danger=True),
     "rut": Action("Rút hồ sơ", ReasonForm, "withdraw", "Đã ghi nhận người nộp rút hồ sơ.", danger=True),
     "sua-ngay": Action("Sửa ngày", CorrectDateForm, "correct_date", "Đã sửa ngày; giá trị cũ được lưu."),
 }
+
+
+def _rated(dossier):
+    """Rated once already: the rating action is not offered again (Dossier.rate refuses a second one)."""
+    return type(dossier).objects.filter(pk=dossier.pk, rating__isnull=False).exists()
 
 
 def _render_detail(request, dossier, bound=None, status=200):
@@ -318,7 +335,11 @@ def _render_detail(request, dossier, bound=None, status=200):
     actions = []
     if can_change:
         for slug, action in ACTIONS.items():
-            if dossier.state not in action.states or (action.outside_process and steps["in_process"]):
+            if (
+                dossier.state not in action.states
+                or (action.outside_process and steps["in_process"])
+                or (action.method == "rate" and _rated(dossier))
+            ):
                 continue
             form = bound[1] if bound and bound[0] == slug else action.form(dossier=dossier, prefix=slug)
             actions.append({"slug": slug, "action": action, "form": form})

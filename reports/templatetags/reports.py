@@ -4,7 +4,7 @@ from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from cases.core.formats import percent, percent_limit
+from cases.core.formats import number, percent, percent_limit
 
 register = template.Library()
 
@@ -70,3 +70,15 @@ def figure_cells(context, counters, links=None):
         sort_value = -1 if value is None else value
         cells.append(f'<td data-value="{sort_value}" class="{rate_class(value, target)}">{rate(value)}</td>')
     return mark_safe("".join(cells))  # numbers, rates and escaped URLs only
+
+
+@register.simple_tag
+def points(value):
+    """Service-index points with two decimals (11,11); None (not measured, nothing to measure) → '—'."""
+    return "—" if value is None else number(value, 2)
+
+
+@register.filter
+def add_totals(rows, totals):
+    """The units' rows, then the scope's totals."""
+    return [*rows, totals]

@@ -67,7 +67,12 @@ def hostile(units, procedures):
             resolved=vn(2024, 3, 6, 9, 5) if number % 3 == 0 else None,
             applicant_address=text,
         )
-        Dossier.objects.filter(pk=dossier.pk).update(applicant_name=text or "Lò Văn Pó", applicant_phone=text[:30])
+        Dossier.objects.filter(pk=dossier.pk).update(
+            applicant_name=text or "Lò Văn Pó",
+            applicant_phone=text[:30],
+            papers_digitized=number % 2 == 0,
+            result_digitized=number % 3 == 0,
+        )
         made.append(dossier)
     # Ordinary rows, in other units, with states a file states, and a year before 2000.
     make("HS-0001", units["pu_hong"], procedures["land"], vn(1999, 12, 31, 23, 59), vn(2000, 1, 5, 17))

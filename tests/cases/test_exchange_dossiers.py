@@ -31,6 +31,8 @@ DEFAULTS = {
     "so_dien_thoai": "0912345678",
     "dia_chi": "bản Pú Hồng",
     "trang_thai": "",
+    "so_hoa_ho_so": "0",
+    "so_hoa_ket_qua": "0",
 }
 
 
@@ -372,7 +374,7 @@ ROUND_TRIP = [
     row(
         ma_ho_so="HS-002", ma_thu_tuc="1.000894", ngay_tiep_nhan="16/10/2023 09:15", ngay_hen_tra="16/10/2023 17:00",
         ngay_co_ket_qua="16/10/2023 10:00", ngay_tra_ket_qua="16/10/2023 10:30", hinh_thuc_nop="truc_tuyen",
-        so_dien_thoai="", dia_chi="",
+        so_dien_thoai="", dia_chi="", so_hoa_ho_so="1", so_hoa_ket_qua="1",
     ),
     row(ma_ho_so="HS-003", ma_don_vi="DBD-KL", ngay_hen_tra="25/10/2023 17:00", trang_thai="bo_sung"),
     row(ma_ho_so="HS-004", ma_don_vi="DBD-KTHT", ngay_hen_tra="19/10/2023 08:30", trang_thai="tu_choi"),
@@ -440,7 +442,7 @@ def test_export_command_reads_vietnamese_dates(tmp_path, catalogue):
 # --- files as spreadsheet programs save them ----------------------------------------------------------------------
 VIETNAMESE_HEADER = [
     "Mã hồ sơ", "Mã thủ tục", "Mã đơn vị", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày có kết quả", "Ngày trả kết quả",
-    "Hình thức nộp", "Người nộp", "Số điện thoại", "Địa chỉ", "Trạng thái",
+    "Hình thức nộp", "Người nộp", "Số điện thoại", "Địa chỉ", "Trạng thái", "Đã số hóa hồ sơ", "Số hóa kết quả",
 ]  # fmt: skip
 
 
@@ -537,3 +539,18 @@ def test_an_xls_file_is_refused_with_a_hint(tmp_path, catalogue):
     (tmp_path / "cu.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(CommandError, match="lưu lại dạng .xlsx"):
         import_file(str(tmp_path / "cu.xls"))
+
+
+def test_the_digitisation_flags_are_read_kept_when_blank_and_refused_when_unknown(tmp_path, catalogue):
+    import_file(write_csv(tmp_path / "a.csv", [row(so_hoa_ho_so="1", so_hoa_ket_qua="")]))
+    dossier = Dossier.objects.get()
+    assert (dossier.papers_digitized, dossier.result_digitized) == (True, False)
+    # Blank keeps what the dossier has; 0 clears it; "có" is accepted.
+    import_file(write_csv(tmp_path / "b.csv", [row(so_hoa_ho_so="", so_hoa_ket_qua="có")]))
+    dossier.refresh_from_db()
+    assert (dossier.papers_digitized, dossier.result_digitized) == (True, True)
+    import_file(write_csv(tmp_path / "c.csv", [row(so_hoa_ho_so="0", so_hoa_ket_qua="1")]))
+    dossier.refresh_from_db()
+    assert (dossier.papers_digitized, dossier.result_digitized) == (False, True)
+    with pytest.raises(CommandError):
+        import_file(write_csv(tmp_path / "d.csv", [row(so_hoa_ho_so="có lẽ")]))

@@ -69,7 +69,7 @@ def test_the_csv_has_exactly_the_filtered_dossiers_in_the_exchange_columns(clien
     assert land[1:4] == ["1.003003", "DBD-PH", "04/03/2024 08:00"]
     assert land[8:10] == ["Giàng A Páo", "0912345678"]
     waiting = next(row for row in rows if row[0] == dossiers["waiting"].code)
-    assert waiting[-1] == "bo_sung"
+    assert waiting[DOSSIER_KEYS.index("trang_thai")] == "bo_sung"
 
 
 def test_the_xlsx_has_exactly_the_filtered_dossiers(client, cast, units, dossiers):
