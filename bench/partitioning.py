@@ -1,9 +1,10 @@
 """Dossiers and events partitioned by year of receipt, against the portal's tables as they are, in one database.
 
-    # once: the partitioned copy (schema `part`) and a plain copy of the dossiers for the maintenance steps
+    # once: the partitioned copy (schema `part`) and a plain copy of the dossiers (schema `flat`); `--build part`
+    # alone makes the portal's own table the flat layout and skips the VACUUM step
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench10m PORTAL_DEV=1 \
         .venv/bin/python bench/partitioning.py --build
-    # the comparison (read-only on the portal's tables; writes only inside transactions it rolls back, and to `part`)
+    # the comparison: writes to `part` and `flat`, and to the portal's tables only in transactions it rolls back
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench10m PORTAL_DEV=1 \
         .venv/bin/python bench/partitioning.py --repeat 7
 

@@ -11,6 +11,7 @@ such a step is exported.
 
 from dataclasses import dataclass
 from datetime import datetime
+from sys import intern
 
 from django.contrib.auth import get_user_model
 
@@ -50,6 +51,7 @@ STEP_FIELDS = (
 NUMBER, FINISHED = STEP_FIELDS.index("number"), STEP_FIELDS.index("finished_at")
 COMPARED_AT = tuple((STEP_FIELDS.index(name), name in ("taken_at", "due_at", "finished_at")) for name in COMPARED)
 STEP_CHUNK = 50_000
+BLANK = ("", None)
 WAITING_ONLY = (
     "bắt buộc, đang để trống (chỉ bước cuối chưa được nhận mới để trống: đang chờ nhận, hoặc kết thúc cùng hồ sơ)"
 )
@@ -87,28 +89,31 @@ class DossierStepImporter(Importer):
         self.lines_by_code = {}
 
     def check(self, line, row):
-        col = self.col
-        code = self.text(line, row, "ma_ho_so", 60, required=True)
+        col, get = self.col, row.get
+        # Codes, step names and officials repeat from row to row: one string each (a large file's memory).
+        code = intern(self.text(line, row, "ma_ho_so", 60, required=True))
         if code:
             self.lines_by_code.setdefault(code, []).append(line)
-        number = self.whole_number(line, "buoc", row.get("buoc", ""), 1, 999, "số thứ tự bước (1, 2, 3…)")
-        name = self.text(line, row, "ten_buoc", 255)
-        unit_code = as_text(row.get("don_vi_xu_ly", ""))
+        number = self.whole_number(line, "buoc", get("buoc", ""), 1, 999, "số thứ tự bước (1, 2, 3…)")
+        name = intern(self.text(line, row, "ten_buoc", 255))
+        unit_code = as_text(get("don_vi_xu_ly", ""))
         found = self.units.get(unit_code) or self.units_upper.get(unit_code.upper())
         unit_id = self.known(line, "don_vi_xu_ly", unit_code, found, f"không có đơn vị {unit_code}")
-        person = self.text(line, row, "nguoi_xu_ly", 255)
+        person = intern(self.text(line, row, "nguoi_xu_ly", 255))
         holder_id = self.users.get(person) if person else None
+        no_taken, no_due = get("nhan_luc") in BLANK, get("han_xu_ly") in BLANK
+        no_finish = get("hoan_thanh_luc") in BLANK
         taken, taken_timed = self.moment(line, row, "nhan_luc", self.opening)
         finished, finished_timed = self.moment(line, row, "hoan_thanh_luc", self.closing, not_before=taken)
         due, due_timed = self.moment(line, row, "han_xu_ly", self.closing, not_before=taken)
         end = self.choice(line, row, "ket_qua", ENDS, shown="chuyen, tra_lai hoặc ket_thuc")
         reason = self.text(line, row, "ly_do", REASON_MAX)
-        if _blank(row, "nhan_luc") and not _blank(row, "han_xu_ly"):
+        if no_taken and not no_due:
             self.refuse(line, col("nhan_luc"), "bắt buộc khi có hạn xử lý (hạn tính từ lúc nhận)")
-        elif _blank(row, "nhan_luc") and not _blank(row, "hoan_thanh_luc") and end != StepEnd.CLOSED:
+        elif no_taken and not no_finish and end != StepEnd.CLOSED:
             self.refuse(line, col("nhan_luc"), WAITING_ONLY)
-        if end and _blank(row, "hoan_thanh_luc"):
-            self.refuse(line, col("ket_qua"), f"«{as_text(row.get('ket_qua'))}» nhưng chưa có thời điểm hoàn thành")
+        if end and no_finish:
+            self.refuse(line, col("ket_qua"), f"«{as_text(get('ket_qua'))}» nhưng chưa có thời điểm hoàn thành")
         if finished and not end:
             end = StepEnd.HANDED_ON
         if end == StepEnd.SENT_BACK and not reason:
@@ -310,11 +315,6 @@ class DossierStepImporter(Importer):
 def whole(code):
     """Why a dossier's other rows are refused with the one refused."""
     return lambda line: f"các bước của hồ sơ {code} bị từ chối cả hồ sơ vì dòng {line} có lỗi"
-
-
-def _blank(row, key):
-    value = row.get(key, "")
-    return value is None or value == ""
 
 
 def _same(old, rows):
