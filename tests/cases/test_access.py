@@ -77,6 +77,7 @@ ACTION_DATA = {
     "tiep-tuc": {},
     "co-ket-qua": {},
     "tra-ket-qua": {},
+    "danh-gia": {"level": "khong_hai_long", "source": "phieu", "comment": "Giả mạo"},
     "phan-cong": {"handler": "__attacker__"},
     "tu-choi": {"reason": "Không đủ điều kiện"},
     "rut": {"reason": "Xin rút"},
