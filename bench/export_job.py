@@ -21,6 +21,7 @@ office. Nothing is asserted.
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -187,6 +188,7 @@ def main():
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=60)
+        shutil.rmtree(media, ignore_errors=True)
     print("medians:")
     for name, values in results.items():
         seconds = statistics.median(value[0] for value in values)
