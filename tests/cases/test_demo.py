@@ -244,7 +244,13 @@ def test_demo_accounts_take_over_the_unassigned_demo_dossiers_of_their_commune(u
     call_command("demo_accounts")
     pu_hong = Dossier.objects.filter(unit=units["pu_hong"])
     assert pu_hong.exists()
-    assert set(pu_hong.values_list("handler__username", flat=True)) == {"motcua.puhong"}
+    # The handler is the specialist who took up the handling step; the desk officer where none did yet.
+    assert set(pu_hong.values_list("handler__username", flat=True)) == {"motcua.puhong", "chuyenvien.puhong"}
+    assert (
+        not pu_hong.filter(handler__username="motcua.puhong", steps__performer="chuyen_mon")
+        .exclude(steps__taken_at=None)
+        .exists()
+    )
     assert not Dossier.objects.filter(unit=units["phinh_giang"], handler__isnull=False).exists()
 
 
@@ -272,7 +278,13 @@ def test_the_demo_reports_across_the_2025_reform_old_units_before_it_and_merged_
     assert address.endswith("xã Pú Hồng, tỉnh Điện Biên")
     held = set(Membership.objects.filter(user__username="motcua.puhong").values_list("unit__code", "role"))
     assert held == {("DBD-PH", Role.DESK), ("DB-PUHONG", Role.DESK)}
-    assert set(pu_hong.values_list("handler__username", flat=True)) == {"motcua.puhong"}
+    # The handler is the specialist who took up the handling step; the desk officer where none did yet.
+    assert set(pu_hong.values_list("handler__username", flat=True)) == {"motcua.puhong", "chuyenvien.puhong"}
+    assert (
+        not pu_hong.filter(handler__username="motcua.puhong", steps__performer="chuyen_mon")
+        .exclude(steps__taken_at=None)
+        .exists()
+    )
 
 
 def test_demo_dossiers_go_through_their_process_as_the_moves_and_the_exchange_format_have_it(world, cast, tmp_path):
