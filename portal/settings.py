@@ -59,6 +59,12 @@ INSTALLED_APPS = [
     "cases",
     "reports",
     "demo",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Its abstract key model (hashed keys); its own APIKey model is unused (api.admin hides it).
+    "rest_framework_api_key",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Who changed a catalogue or account record (django-simple-history's history_user).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Each call of another system kept with its client (api.models.ApiCall).
+    "api.middleware.LogClientCalls",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -489,3 +497,33 @@ IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100)
 # a hard address-space ceiling (WORKER_MEMORY_LIMIT_MB) so that one task can never take the machine's memory.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("WORKER_MAX_MEMORY_PER_CHILD_MB", 512) * 1024
 WORKER_MEMORY_LIMIT_MB = env_int("WORKER_MEMORY_LIMIT_MB", 2048)
+
+# --- The API (/api/v1/, issue 15) ---------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ClientScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Cổng Một cửa",
+    "DESCRIPTION": (
+        "Hồ sơ thủ tục hành chính cho các hệ thống khác: Cổng dịch vụ công tỉnh, ki-ốt, ứng dụng di động, công cụ báo"
+        " cáo. Xác thực bằng tiêu đề `Authorization: Api-Key <khóa>`; lỗi trả về dạng JSON có `error.code`,"
+        " `error.message` (tiếng Việt) và `error.field`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation page's Swagger UI from the sidecar package (static files), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

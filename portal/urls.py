@@ -35,5 +35,7 @@ urlpatterns = [
     path("tra-cuu/<str:code>/", lookup.lookup_page, name="lookup_code"),
     # The link in every message to the applicant: stops them (cases/followup/messages.py).
     path("tra-cuu/<str:code>/ngung-nhan-tin/", lookup.lookup_stop, name="lookup_stop"),
+    # Other systems: the API, its schema and documentation (api/urls.py).
+    path("api/", include("api.urls")),
     path("", include("cases.urls")),
 ]

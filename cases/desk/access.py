@@ -166,7 +166,18 @@ def visible_unit_ids(user):
 
 
 def _desk_unit_ids(user):
-    return [m.unit_id for m in memberships(user) if m.role == Role.DESK]
+    """The desks the user acts for: their own; for another system (API client), every unit of its subtree."""
+    cached = getattr(user, "_portal_desk_unit_ids", None)
+    if cached is None:
+        cached = [m.unit_id for m in memberships(user) if m.role == Role.DESK]
+        subtrees = [m.unit.path for m in memberships(user) if m.role == Role.API_CLIENT]
+        if subtrees:
+            condition = Q(pk__in=[])
+            for path in subtrees:
+                condition |= Q(path__startswith=path)
+            cached += list(Unit.objects.filter(condition).values_list("pk", flat=True))
+        user._portal_desk_unit_ids = cached
+    return cached
 
 
 def changeable_by(user):
@@ -222,8 +233,8 @@ def watches_desks(user):
 
 # --- what a user may do -----------------------------------------------------------------------------------
 def may_receive(user):
-    """Receive dossiers at a desk (the receipt form)."""
-    return user.is_authenticated and (user.is_superuser or Role.DESK in roles(user))
+    """Receive dossiers at a desk (the receipt form, the API)."""
+    return user.is_authenticated and (user.is_superuser or bool(roles(user) & {Role.DESK, Role.API_CLIENT}))
 
 
 def may_upload(user):

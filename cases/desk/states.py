@@ -72,6 +72,8 @@ class Role(models.TextChoices):
     OFFICE = "office", "Văn phòng HĐND&UBND"
     HOME_AFFAIRS = "home_affairs", "Phòng/Sở Nội vụ"
     ADMIN = "admin", "Quản trị hệ thống"
+    # Another system calling the API (api.models.ApiClient): acts for every desk of its unit's subtree.
+    API_CLIENT = "api_client", "Ứng dụng kết nối (API)"
 
 
 class Satisfaction(models.TextChoices):

@@ -1,0 +1,97 @@
+"""The systems that call the API: their keys (stored hashed), what each may do, and every call they made.
+
+A client acts through an account of its own (`account`), which holds the role API_CLIENT at the client's unit: the
+portal's access rules (cases.desk.access) then give it that unit's subtree, and every event it writes names it.
+"""
+
+from django.conf import settings
+from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey
+from simple_history.models import HistoricalRecords
+
+from cases.catalogue.models import Unit
+
+
+class Scope(models.TextChoices):
+    """What a client may do; each view of the API names the one it needs (api.permissions)."""
+
+    READ = "read", "Đọc hồ sơ, số liệu, danh mục"
+    RECEIVE = "receive", "Tiếp nhận hồ sơ"
+    ACT = "act", "Cập nhật các bước của hồ sơ"
+
+
+class ApiClient(AbstractAPIKey):
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="phạm vi (đơn vị và các đơn vị trực thuộc)",
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+    )
+    may_read = models.BooleanField("được đọc", default=True)
+    may_receive = models.BooleanField("được tiếp nhận hồ sơ", default=False)
+    may_act = models.BooleanField("được cập nhật các bước", default=False)
+    rate = models.CharField(
+        "giới hạn số lần gọi",
+        max_length=20,
+        default="600/min",
+        help_text="Số lần gọi tối đa mỗi giây/phút/giờ/ngày: 600/min, 20/s, 10000/day.",
+    )
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="tài khoản ghi vào lịch sử hồ sơ",
+        on_delete=models.PROTECT,
+        related_name="api_client",
+        editable=False,
+    )
+    history = HistoricalRecords(excluded_fields=["hashed_key"])
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "ứng dụng kết nối (khóa API)"
+        verbose_name_plural = "ứng dụng kết nối (khóa API)"
+
+    def save(self, *args, **kwargs):
+        from .clients import provision
+
+        provision(self)
+        super().save(*args, **kwargs)
+
+    def allows(self, scope):
+        return {Scope.READ: self.may_read, Scope.RECEIVE: self.may_receive, Scope.ACT: self.may_act}[scope]
+
+
+class ApiCall(models.Model):
+    """One request of a client: kept for audit (who called what, when, with which answer)."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="calls")
+    at = models.DateTimeField("lúc")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.PositiveIntegerField()
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lần gọi API"
+        verbose_name_plural = "nhật ký gọi API"
+        indexes = [models.Index(fields=["client", "-at"], name="api_call_client_at")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} → {self.status}"
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an Idempotency-Key: its answer, given again to a retry with the same body."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="idempotent_requests")
+    key = models.CharField(max_length=255)
+    path = models.CharField(max_length=500)
+    body_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="api_idempotency_client_key")]
+
+    def __str__(self):
+        return self.key
