@@ -5,11 +5,15 @@ portal's access rules (cases.desk.access) then give it that unit's subtree, and 
 """
 
 from django.conf import settings
-from django.db import models
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.utils.crypto import get_random_string
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from cases.catalogue.models import Unit
+from cases.desk.models import Membership
+from cases.desk.states import Role
 
 
 class Scope(models.TextChoices):
@@ -50,10 +54,26 @@ class ApiClient(AbstractAPIKey):
         verbose_name_plural = "ứng dụng kết nối (khóa API)"
 
     def save(self, *args, **kwargs):
-        from .clients import provision
+        with transaction.atomic():
+            self._provision()
+            super().save(*args, **kwargs)
 
-        provision(self)
-        super().save(*args, **kwargs)
+    def _provision(self):
+        """The client's account (created once; no usable password, so it cannot log in to the site) and its one
+        role, API_CLIENT at the client's unit, moved when the unit changes."""
+        if self.account_id is None:
+            user = get_user_model()(username=f"api-{get_random_string(12).lower()}", first_name=self.name[:150])
+            user.set_unusable_password()
+            user.save()
+            self.account = user
+        elif self.account.first_name != self.name[:150]:
+            self.account.first_name = self.name[:150]
+            self.account.save(update_fields=["first_name"])
+        memberships = Membership.objects.filter(user_id=self.account_id, role=Role.API_CLIENT)
+        memberships.exclude(unit_id=self.unit_id).update(active=False)
+        Membership.objects.update_or_create(
+            user_id=self.account_id, unit_id=self.unit_id, role=Role.API_CLIENT, defaults={"active": True}
+        )
 
     def allows(self, scope):
         return {Scope.READ: self.may_read, Scope.RECEIVE: self.may_receive, Scope.ACT: self.may_act}[scope]
