@@ -89,3 +89,6 @@ def test_schema_and_documentation_page(client):
     assert page.status_code == 200
     html = page.content.decode()
     assert "swagger-ui" in html and "://cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
+    # The portal's CSP allows no inline code: the page's style and script are files.
+    assert "<style" not in html and "<script>" not in html
+    assert "/static/css/api-docs" in html
