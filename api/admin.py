@@ -1,8 +1,6 @@
 """Administrators create and revoke clients; a key is shown once, when it is created, and never stored in clear."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_api_key.models import APIKey
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -29,10 +27,6 @@ class ApiClientAdmin(SimpleHistoryAdmin):
         return False  # the call log and the dossiers' history point to it: revoke instead
 
     def save_model(self, request, obj, form, change):
-        try:
-            SimpleRateThrottle.parse_rate(None, obj.rate)
-        except (ValueError, KeyError, IndexError):
-            raise ValidationError("Giới hạn dạng số/đơn vị, ví dụ 600/min.") from None
         if change:
             obj.save()
             return

@@ -6,6 +6,7 @@ portal's access rules (cases.desk.access) then give it that unit's subtree, and 
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.crypto import get_random_string
 from rest_framework_api_key.models import AbstractAPIKey
@@ -52,6 +53,13 @@ class ApiClient(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "ứng dụng kết nối (khóa API)"
         verbose_name_plural = "ứng dụng kết nối (khóa API)"
+
+    def clean(self):
+        super().clean()
+        # DRF's throttles read "N/period" by the period's first letter (s, m, h, d).
+        count, _, period = self.rate.partition("/")
+        if not (count.isdigit() and int(count) > 0 and period[:1] in ("s", "m", "h", "d")):
+            raise ValidationError({"rate": "Giới hạn dạng số lần/đơn vị thời gian, ví dụ 600/min."})
 
     def save(self, *args, **kwargs):
         with transaction.atomic():
