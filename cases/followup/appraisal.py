@@ -2,12 +2,14 @@
 
 Units' figures come from the tally (the dashboard's and Biểu II.06a's definitions); officials' figures from the
 steps they held (reports.figures.steps, the definition the step export and the dashboard share): steps handled,
-early / on time / late, working hours late, sent back. The rating follows settings.APPRAISAL_RULES,
+early / on time / late, working hours late, sent back. Satisfaction, per unit and per official, from
+reports.figures.satisfaction (the dashboard's and the letter's definition, and its rule of whom a rating counts
+for). The rating follows settings.APPRAISAL_RULES,
 an ordered list of (label, conditions) where the first rule whose conditions all hold wins; the workbook
 (reports.documents.appraisal) writes the rule out from the same setting.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +20,7 @@ from cases.core.formats import number, percent_limit
 from cases.desk.models import Dossier
 from reports.figures.counters import rate, unit_ids
 from reports.figures.officials import by_official, step_figures
+from reports.figures.satisfaction import Satisfied, satisfaction_by_official, satisfaction_counts
 from reports.figures.steps import NO_HOLDER, StepCounters
 from reports.figures.tally import tally
 
@@ -162,6 +165,7 @@ class UnitAppraisal:
     apologies_issued: int = 0
     explanations_owed: int = 0
     explanations_answered: int = 0
+    satisfaction: Satisfied = field(default_factory=Satisfied)
     rating: str = ""
 
     @property
@@ -197,6 +201,7 @@ class OfficialAppraisal:
     unit: object
     counters: StepCounters
     recorded: bool = True  # False: the steps nobody was recorded as holding (never rated)
+    satisfaction: Satisfied = field(default_factory=Satisfied)
     rating: str = ""
 
     def measures(self):
@@ -240,6 +245,7 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
     owed = {row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units}
     apologies = apology_counts(period, units, owed=owed)
     explanations = _explanations(period, units, today)
+    satisfied = satisfaction_counts(period, units)
     unit_rows = []
     for row in result.units:
         pk = row.unit.pk
@@ -247,6 +253,7 @@ def appraise(period, scope=None, allowed_units=None, rule=None, progress=_noop):
         owed, issued = apologies.get(pk, (0, 0))
         asked, answered = explanations.get(pk, (0, 0))
         item = UnitAppraisal(row.unit, row.counters, received, digitised, owed, issued, asked, answered)
+        item.satisfaction = satisfied.get(pk, Satisfied())
         item.rating = rating(item.measures(), rule)
         unit_rows.append(item)
     progress(45, "Đang tính số liệu từng cán bộ")
@@ -291,8 +298,14 @@ def _explanations(period, units, today):
 
 
 def _officials(period, units):
-    """Per official and unit, from the steps they held (reports.figures.officials: frozen months and live ones)."""
-    rows = by_official(step_figures(period, units), units)
+    """Per official and unit, from the steps they held (reports.figures.officials: frozen months and live ones), with
+    the ratings of the dossiers they held steps of."""
+    figures = step_figures(period, units)
+    satisfied = satisfaction_by_official(period, units)
+    for unit_id, holder_id, holder_name in satisfied:
+        # A dossier rated in the period whose steps were finished before it: its officials get a row all the same.
+        figures.setdefault((unit_id, "", holder_id, holder_name), StepCounters())
+    rows = by_official(figures, units)
     return [
         OfficialAppraisal(
             handler_id=row.person.holder_id,
@@ -301,6 +314,7 @@ def _officials(period, units):
             unit=row.unit,
             counters=row.counters,
             recorded=row.person.recorded,
+            satisfaction=satisfied.get((row.unit.pk, row.person.holder_id, row.person.holder_name), Satisfied()),
         )
         for row in rows
     ]

@@ -36,7 +36,16 @@ LINE_HEIGHT = 15
 COUNT_FORMAT = "#,##0"
 HOURS_FORMAT = "#,##0.0"
 HEADER_ROW = 4
+RIGHT = Alignment(horizontal="right", vertical="center")
 
+# Ratings given in the period (reports.figures.satisfaction): of a unit's dossiers, or of the dossiers an official
+# held a step of. No rating: "—" in the rate, never 0%.
+SATISFACTION_COLUMNS = [
+    ("Số đánh giá của người dân", 10, "count"),
+    ("Hài lòng, rất hài lòng", 9, "count"),
+    ("Tỷ lệ hài lòng", 9, "rate"),
+]
+NO_RATING = "—"
 # (header, width, kind) — kind: text, count, rate. The value of each column comes from the row functions below.
 UNIT_COLUMNS = [
     ("STT", 5, "count"),
@@ -58,6 +67,7 @@ UNIT_COLUMNS = [
     ("Phiếu xin lỗi đã lập", 9, "count"),
     ("Giải trình phải nộp", 9, "count"),
     ("Giải trình đã nộp", 9, "count"),
+    *SATISFACTION_COLUMNS,
     ("Xếp loại", 22, "text"),
 ]
 OFFICIAL_COLUMNS = [
@@ -73,6 +83,7 @@ OFFICIAL_COLUMNS = [
     ("Số giờ làm việc trễ hạn", 10, "hours"),
     ("Trả lại bước trước", 9, "count"),
     ("Bước đang giữ quá hạn (cuối kỳ)", 11, "count"),
+    *SATISFACTION_COLUMNS,
     ("Xếp loại", 24, "text"),
 ]
 # Columns (letters) of the rates coloured when below target: (sheet, column letter, setting name).
@@ -84,6 +95,11 @@ LEVEL_SHORT = {Level.PROVINCE: "Tỉnh", Level.DISTRICT: "Huyện", Level.COMMUN
 def _fraction(rate_value):
     """A percentage from tally (97.51) as the fraction a '0.00%' cell shows as 97,51%."""
     return None if rate_value is None else round(rate_value / 100, RATE_DIGITS + 2)
+
+
+def _satisfaction_values(satisfaction):
+    rate_value = _fraction(satisfaction.rate)
+    return [satisfaction.rated, satisfaction.satisfied, NO_RATING if rate_value is None else rate_value]
 
 
 def unit_values(index, item):
@@ -108,6 +124,7 @@ def unit_values(index, item):
         item.apologies_issued,
         item.explanations_owed,
         item.explanations_answered,
+        *_satisfaction_values(item.satisfaction),
         item.rating,
     ]
 
@@ -127,6 +144,7 @@ def official_values(index, item):
         c.hours_late,
         c.sent_back,
         c.overdue,
+        *_satisfaction_values(item.satisfaction),
         item.rating,
     ]
 
@@ -166,6 +184,8 @@ def _append_rows(sheet, columns, rows):
                 cell.number_format = COUNT_FORMAT
             elif kind == "rate":
                 cell.number_format = RATE_FORMAT
+                if isinstance(value, str):  # NO_RATING: beside the figures, not where text starts
+                    cell.alignment = RIGHT
             elif kind == "hours":
                 cell.number_format = HOURS_FORMAT
             else:
@@ -216,6 +236,12 @@ def _rule_sheet(book, appraisal):
             "- Tỷ lệ số hóa = số hồ sơ tiếp nhận trong kỳ đã số hóa thành phần hồ sơ / số hồ sơ tiếp nhận trong kỳ.",
             BODY,
         ),
+        (
+            "- Tỷ lệ hài lòng = số đánh giá «Hài lòng», «Rất hài lòng» / số đánh giá người dân gửi trong kỳ (trên"
+            " trang tra cứu, phiếu giấy, máy đánh giá tại quầy), tính cho đơn vị tiếp nhận hồ sơ; chưa có đánh giá"
+            f" thì ghi «{NO_RATING}».",
+            BODY,
+        ),
         ("- Phiếu xin lỗi phải lập = số hồ sơ giải quyết quá hạn hoặc đang quá hạn vào ngày cuối kỳ.", BODY),
         (
             "- Giải trình phải nộp = số yêu cầu giải trình gửi đơn vị cho khoảng thời gian trùng với kỳ đánh giá, đã"
@@ -227,6 +253,12 @@ def _rule_sheet(book, appraisal):
             " Bước trễ hạn là bước hoàn thành sau thời hạn của bước; trước hạn là hoàn thành vào ngày trước ngày hết"
             " hạn; còn lại là đúng hạn. Số giờ trễ hạn tính bằng giờ làm việc. Trả lại bước trước: số bước cán bộ"
             " kết thúc bằng việc trả hồ sơ lại bước trước.",
+            BODY,
+        ),
+        (
+            "- Mức độ hài lòng của cán bộ: mỗi đánh giá của hồ sơ được tính cho mọi cán bộ đã đảm nhận một bước xử lý"
+            " hồ sơ đó (một lần cho mỗi hồ sơ, dù cán bộ giữ nhiều bước), tại đơn vị của bước; bước không ghi người"
+            " xử lý không tính cho ai.",
             BODY,
         ),
         ("", BODY),

@@ -9,7 +9,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Mm, Pt
 
 from cases.core import safe
+from cases.core.formats import number, percent
 from reports.figures import wording
+from reports.figures.satisfaction import satisfaction_rows
 
 FONT = "Times New Roman"
 BLANK = "…" * 12
@@ -105,6 +107,40 @@ def _fix_widths(table, *widths):
 
 
 LEFT_WIDTH, RIGHT_WIDTH = Cm(6.3), Cm(10.2)
+# The satisfaction table across the text width (16,5 cm): STT, unit, rated, satisfied, not satisfied, rate.
+SATISFACTION_HEAD = ("TT", "Đơn vị", "Số đánh giá", "Hài lòng, rất hài lòng", "Không hài lòng", "Tỷ lệ hài lòng")
+SATISFACTION_WIDTHS = (Cm(1.0), Cm(6.3), Cm(2.2), Cm(2.6), Cm(2.2), Cm(2.2))
+
+
+def _cell_text(cell, text, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER):
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(0)
+    _run(paragraph, text, size=12, bold=bold)
+
+
+def _satisfaction(document, tally):
+    """The satisfaction rate per unit, as the dashboard shows it (reports.figures.satisfaction)."""
+    rows, total = satisfaction_rows(tally)
+    _body(document, wording.satisfaction(tally, rows, total))
+    if not rows:
+        return
+    table = document.add_table(rows=1, cols=len(SATISFACTION_HEAD))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, SATISFACTION_HEAD, strict=True):
+        _cell_text(cell, text, bold=True)
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # repeated on every page it runs to
+    lines = [(str(index), unit.label, counts) for index, (unit, counts) in enumerate(rows, start=1)]
+    for index, label, counts in [*lines, ("", "Cộng", total)]:
+        cells = table.add_row().cells
+        figures = (number(counts.rated), number(counts.satisfied), number(counts.not_satisfied), percent(counts.rate))
+        _cell_text(cells[0], index)
+        _cell_text(cells[1], label, bold=not index, align=WD_ALIGN_PARAGRAPH.LEFT)
+        for cell, text in zip(cells[2:], figures, strict=True):
+            _cell_text(cell, text, bold=not index)
+    _fix_widths(table, *SATISFACTION_WIDTHS)
+    document.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
 def letter(tally, subject=None, today=None):
@@ -151,9 +187,10 @@ def letter(tally, subject=None, today=None):
     document.add_paragraph()
     for text in wording.paragraphs(tally):
         _body(document, text)
+    _satisfaction(document, tally)
     _body(document, "Để nâng cao chất lượng giải quyết thủ tục hành chính, yêu cầu các cơ quan, đơn vị thực hiện:")
-    for number in (1, 2, 3):
-        _body(document, f"{number}. {'…' * 25}")  # one line of the text width: filled in by hand
+    for item in (1, 2, 3):
+        _body(document, f"{item}. {'…' * 25}")  # one line of the text width: filled in by hand
     closing = _body(document, "Yêu cầu Thủ trưởng các cơ quan, đơn vị nghiêm túc triển khai thực hiện./.")
     closing.paragraph_format.keep_with_next = True
 

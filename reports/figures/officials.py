@@ -16,6 +16,7 @@ from . import steps
 from .counters import behind_any
 from .counters import unit_ids as literal_ids
 from .freeze import segments
+from .satisfaction import satisfaction_by_official
 from .steps import NO_HOLDER, StepCounters
 
 # The dossiers an explanation lists (and the dashboard's apology table counts): late in the period, overdue at its end.
@@ -105,22 +106,47 @@ def _units_by_id(units):
     return {unit.pk: unit for unit in with_labels(Unit.objects.filter(pk__in=literal_ids(units)))}
 
 
+def _per_person(values, units, make):
+    """[make(unit, Person, value)] for {(unit id, holder id, holder name): value}, the units' only (one query for the
+    accounts, one for the units when given ids)."""
+    unit_by_id = _units_by_id(units)
+    found = people({(holder_id, name) for _, holder_id, name in values})
+    return [
+        make(unit_by_id[unit_id], found[(holder_id, name)], value)
+        for (unit_id, holder_id, name), value in values.items()
+        if unit_id in unit_by_id
+    ]
+
+
 def by_official(figures, units):
     """[OfficialRow] per unit and holder, the units in tree order, then by name; nobody recorded last in a unit."""
     grouped = {}
     for (unit_id, _, holder_id, holder_name), counters in figures.items():
         key = (unit_id, holder_id, holder_name)
         grouped[key] = grouped.get(key, StepCounters()) + counters
-    unit_by_id = _units_by_id(units)
-    found = people({(holder_id, name) for _, holder_id, name in grouped})
-    rows = [
-        OfficialRow(unit_by_id[unit_id], found[(holder_id, name)], counters)
-        for (unit_id, holder_id, name), counters in grouped.items()
-        if unit_id in unit_by_id
-    ]
+    rows = _per_person(grouped, units, OfficialRow)
     rows.sort(
         key=lambda row: (
             row.unit.path, not row.person.recorded, fold(row.person.full_name), row.person.username
+        )
+    )  # fmt: skip
+    return rows
+
+
+@dataclass
+class RatedRow:
+    unit: Unit
+    person: Person
+    satisfaction: object  # reports.figures.satisfaction.Satisfied
+
+
+def rated_officials(period, units):
+    """[RatedRow] of the officials credited with ratings given in the period (reports.figures.satisfaction's rule),
+    the most «không hài lòng» first, then the lowest rate: the dashboard's table by official."""
+    rows = _per_person(satisfaction_by_official(period, units), units, RatedRow)
+    rows.sort(
+        key=lambda row: (
+            -row.satisfaction.not_satisfied, row.satisfaction.rate, row.unit.path, fold(row.person.full_name)
         )
     )  # fmt: skip
     return rows

@@ -2,8 +2,8 @@
 period, each group's points, the rule, the counts it came from and what the unit needs for full points.
 
 The rules and weights are settings.SERVICE_INDEX_RULES (DOMAIN.md's defaults). Timeliness and online service read
-the tally's counters; digitisation and satisfaction are counted here, once, for every report that shows them
-(Nội vụ's appraisal reads `digitisation_counts` and `satisfaction_counts` too).
+the tally's counters; digitisation is counted here, satisfaction in reports.figures.satisfaction (the dashboard,
+the letter and Nội vụ's appraisal read the same counts).
 """
 
 import math
@@ -16,10 +16,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q
 
 from cases.core.formats import number, percent_limit
-from cases.desk.models import Dossier, Rating
-from cases.desk.states import SATISFIED_LEVELS, Satisfaction
+from cases.desk.models import Dossier
 
 from .counters import Counters, counter_conditions, rate, relevant, unit_ids
+from .satisfaction import Satisfied, satisfaction_counts
 from .tally import tally
 
 # (key, label) in the national portal's order; the measured ones are computed below.
@@ -78,42 +78,6 @@ def digitisation_counts(period, units):
     return {
         row["unit_id"]: Digitisation(row["received"], row["papers"], row["resolved"], row["results"]) for row in rows
     }
-
-
-@dataclass
-class Satisfied:
-    rated: int = 0
-    satisfied: int = 0
-
-    def __add__(self, other):
-        return Satisfied(self.rated + other.rated, self.satisfied + other.satisfied)
-
-    @property
-    def not_satisfied(self):
-        return self.rated - self.satisfied
-
-    @property
-    def rate(self):
-        """Rated satisfied or very satisfied / rated × 100 (DOMAIN.md); None when nobody rated."""
-        return rate(self.satisfied, self.rated)
-
-
-def satisfaction_counts(period, units, by=("dossier__unit_id",)):
-    """{key: Satisfied} of the ratings given in the period to the units' dossiers, grouped by `by` (the dossier's
-    unit; with "dossier__handler_id" per official). A one-column key is the plain value."""
-    rows = (
-        Rating.objects.filter(
-            dossier__unit_id__in=unit_ids(units), rated_at__gte=period.start_at, rated_at__lt=period.end_at
-        )
-        .values(*by)
-        .order_by()
-        .annotate(rated=Count("id"), satisfied=Count("id", filter=Q(level__in=SATISFIED_LEVELS)))
-    )
-    result = {}
-    for row in rows:
-        key = tuple(row[name] for name in by)
-        result[key[0] if len(key) == 1 else key] = Satisfied(row["rated"], row["satisfied"])
-    return result
 
 
 # --- the rules ----------------------------------------------------------------------------------------------
@@ -356,17 +320,3 @@ def service_index(period, scope=None, allowed_units=None, rule=None):
         rule,
     )
     return ServiceIndex(period=result.period, scope=scope, units=rows, totals=totals)
-
-
-def unsatisfied(period, units):
-    """The «không hài lòng» ratings given in the period to the units' dossiers, newest first: the office's list."""
-    return (
-        Rating.objects.filter(
-            level=Satisfaction.NOT_SATISFIED,
-            dossier__unit_id__in=unit_ids(units),
-            rated_at__gte=period.start_at,
-            rated_at__lt=period.end_at,
-        )
-        .select_related("dossier__unit", "dossier__procedure")
-        .order_by("-rated_at", "-pk")
-    )

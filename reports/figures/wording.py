@@ -95,6 +95,21 @@ def paragraphs(tally):
     return result
 
 
+def satisfaction(tally, rows, total):
+    """The letter's satisfaction paragraph, over reports.figures.satisfaction.satisfaction_rows(tally)."""
+    if not total.rated:
+        return "Trong kỳ, chưa có đánh giá mức độ hài lòng nào của người dân."
+    unrated = len(tally.units) - len(rows)
+    text = (
+        f"Người dân đã gửi {number(total.rated)} đánh giá mức độ hài lòng, trong đó hài lòng và rất hài lòng"
+        f" {number(total.satisfied)} đánh giá (đạt tỷ lệ {percent(total.rate)}), không hài lòng"
+        f" {number(total.not_satisfied)} đánh giá. Kết quả theo từng đơn vị"
+    )
+    if unrated:
+        text += f" ({number(unrated)} đơn vị chưa có đánh giá nào trong kỳ, không ghi trong bảng)"
+    return text + ":"
+
+
 def text(tally):
     return "\n\n".join(paragraphs(tally))
 

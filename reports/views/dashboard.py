@@ -21,12 +21,13 @@ from reports.figures.officials import (
     by_department,
     by_official,
     late_most,
+    rated_officials,
     step_figures,
     waiting,
     waiting_by_person,
     waiting_by_step,
 )
-from reports.figures.service_index import Satisfied, satisfaction_counts
+from reports.figures.satisfaction import satisfaction_rows
 from reports.figures.tally import online_groups, tally
 from reports.figures.trend import trend
 
@@ -56,14 +57,6 @@ def _list_links(period, unit, subtree=False):
 
 def _rows(result, rows):
     return [{"unit": row.unit, "counters": row.counters, "links": _list_links(result.period, row.unit)} for row in rows]
-
-
-def _satisfaction_rows(result):
-    """Per unit with ratings in the period: rated, satisfied, not satisfied and the rate; the scope's total last."""
-    counted = satisfaction_counts(result.period, [row.unit.pk for row in result.units])
-    rows = [{"unit": row.unit, "counts": counted[row.unit.pk]} for row in result.units if row.unit.pk in counted]
-    total = sum((row["counts"] for row in rows), Satisfied())
-    return rows, total
 
 
 def _apology_rows(result, apologies):
@@ -98,6 +91,10 @@ def _where_step(row):
 
 def _where_person(row):
     return {"buoc_don_vi": row.unit.pk, "nguoi_xu_ly": row.person.param}
+
+
+def _first(found):
+    return {"rows": found[:STEP_ROWS], "more": max(0, len(found) - STEP_ROWS)}
 
 
 def _linked(found, kinds, where, period=None):
@@ -152,7 +149,7 @@ def dashboard(request):
         [row.unit.pk for row in result.units],
         owed={row.unit.pk: row.counters.resolved_late + row.counters.in_progress_overdue for row in result.units},
     )
-    satisfaction_rows, satisfaction_total = _satisfaction_rows(result)
+    satisfied_units, satisfied_total = satisfaction_rows(result)
     return render(
         request,
         "reports/dashboard.html",
@@ -170,8 +167,9 @@ def dashboard(request):
             "late_units": wording.late_units(result),
             "online_groups": online_groups(result),
             "apology_rows": _apology_rows(result, apologies),
-            "satisfaction_rows": satisfaction_rows,
-            "satisfaction_total": satisfaction_total,
+            "satisfaction_rows": satisfied_units,
+            "satisfaction_total": satisfied_total,
+            "satisfaction_people": _first(rated_officials(period, [row.unit for row in result.units])),
             "paragraphs": wording.paragraphs(result),
             "scopes": scopes,
             "whole_system": access.is_admin(request.user),

@@ -10,7 +10,8 @@ from cases.desk import access
 from reports.documents import service_index as documents
 from reports.figures import periods
 from reports.figures.counters import report_units
-from reports.figures.service_index import service_index, unsatisfied
+from reports.figures.satisfaction import unsatisfied
+from reports.figures.service_index import service_index
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

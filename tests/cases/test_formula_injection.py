@@ -15,7 +15,7 @@ from cases.core import safe
 from cases.exchange.dossiers import DossierImporter
 from cases.exchange.export import export_dossiers, export_queryset
 from cases.followup.appraisal import appraise
-from cases.models import Dossier, DossierStep
+from cases.models import Dossier, DossierStep, Rating
 from reports.documents import appraisal as appraisal_workbook
 from reports.documents import docx as docx_letter
 from reports.documents import official
@@ -165,12 +165,16 @@ def test_the_06a_keeps_only_its_own_totals_as_formulas(hostile, units):
 def test_the_tally_workbook_and_letter_take_hostile_unit_names(hostile, units):
     units["pu_hong"].name = '=HYPERLINK("http://evil.example")\x0b'  # a control character XML cannot hold
     units["pu_hong"].save()
+    Rating.objects.create(dossier=hostile[0], level="hai_long", source="phieu", rated_at=vn(2024, 3, 8, 9))
     result = tally(Period(vn(2024, 3, 1).date(), vn(2024, 3, 31).date()))
     book = load_workbook(_saved(tally_workbook.workbook(result)))
     assert no_formula(book) == []
     assert '=HYPERLINK("http://evil.example")' in [cell.value for cell in book.worksheets[0]["B"]]
     letter = Document(_saved(docx_letter.letter(result)))  # nor does it break the letter
     assert letter.paragraphs
+    # The satisfaction table names the unit as it is, without the control character.
+    cells = [cell.text for table in letter.tables for row in table.rows for cell in row.cells]
+    assert '=HYPERLINK("http://evil.example")' in cells
 
 
 def test_the_appraisal_workbook_has_no_formula_from_names(hostile, units, cast):
@@ -186,6 +190,8 @@ def test_the_appraisal_workbook_has_no_formula_from_names(hostile, units, cast):
             holder_name=name, handed_at=vn(2024, 3, 1, 8), taken_at=vn(2024, 3, 1, 8), seconds=14400,
             due_at=vn(2024, 3, 1, 12), finished_at=vn(2024, 3, 1, 9), end="chuyen",
         )  # fmt: skip
+    # Rated: the satisfaction columns of both sheets are filled in for the hostile names too.
+    Rating.objects.create(dossier=hostile[0], level="khong_hai_long", source="phieu", rated_at=vn(2024, 3, 8, 9))
     result = appraise(Period(vn(2024, 3, 1).date(), vn(2024, 3, 31).date()), scope=units["district"])
     book = load_workbook(_saved(appraisal_workbook.workbook(result)))
     assert no_formula(book) == []

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cases.desk.states import RatingSource, Satisfaction
+from cases.desk.states import Satisfaction
 from cases.models import Dossier, Rating
 from reports.figures.service_index import rules, service_index
 from tests.conftest import PASSWORD, vn
@@ -20,27 +20,6 @@ from tests.conftest import PASSWORD, vn
 def _april_2024():
     with time_machine.travel(vn(2024, 4, 10, 9), tick=False):
         yield
-
-
-@pytest.fixture
-def scored(march, units):
-    """Pú Hồng: papers digitised for 4 and 6 (received in March) and 3 (February: not counted), result for 4;
-    ratings: 2 very satisfied, 4 satisfied, 6 not satisfied in March, 13 rated in April (not counted)."""
-    by_code = {d.code: d for d in Dossier.objects.all()}
-    Dossier.objects.filter(code__in=["3", "4", "6"]).update(papers_digitized=True)
-    Dossier.objects.filter(code="4").update(result_digitized=True)
-    for code, level, day in (
-        ("2", Satisfaction.VERY_SATISFIED, 5),
-        ("4", Satisfaction.SATISFIED, 6),
-        ("6", Satisfaction.NOT_SATISFIED, 21),
-    ):
-        Rating.objects.create(
-            dossier=by_code[code], level=level, source=RatingSource.LOOKUP, rated_at=vn(2024, 3, day, 10)
-        )
-    Rating.objects.create(
-        dossier=by_code["13"], level=Satisfaction.NOT_SATISFIED, source=RatingSource.PAPER, rated_at=vn(2024, 4, 3)
-    )
-    return march
 
 
 def _by_code(index):

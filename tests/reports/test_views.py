@@ -113,19 +113,19 @@ def test_the_weekly_report_shows_the_week_and_the_year_to_date(office, march):
 def test_the_dashboard_uses_a_fixed_number_of_queries(office, march, units, django_assert_num_queries):
     from cases.models import Level, Unit
 
-    # 14 for the figures (one of them the satisfaction rates) and 2 for the header's badge: the office's visible
-    # unit ids, read as a literal list (the planner then uses the sort and (unit, …) indexes, issue 12), and its open
-    # dossiers as its Today page counts them.
+    # 15 for the figures (two of them the satisfaction rates, by unit and by official) and 2 for the header's badge:
+    # the office's visible unit ids, read as a literal list (the planner then uses the sort and (unit, …) indexes,
+    # issue 12), and its open dossiers as its Today page counts them.
     # 5 for the steps (reports.figures.officials): the freezes, the finished steps, the late ones (and the calendar
     # when one is), those held overdue at the end, the open steps now.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(22):
         office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"})
     for number in range(5):
         Unit.objects.create(
             code=f"DBD-X{number}", name=f"UBND xã Thử {number}", level=Level.COMMUNE, parent=units["district"]
         )
     # More units, the same queries: no query per row.
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(22):
         office.get(reverse("reports:index"), {**MARCH, "don_vi": "DBD"})
 
 

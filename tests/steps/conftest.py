@@ -27,7 +27,8 @@ import lxml.html
 import pytest
 import time_machine
 
-from cases.models import Dossier, DossierStep, Membership, Performer, Role, State
+from cases.desk.states import RatingSource, Satisfaction
+from cases.models import Dossier, DossierStep, Membership, Performer, Rating, Role, State
 from tests.conftest import make, vn
 
 NOW = vn(2024, 4, 10, 9, 0)
@@ -119,6 +120,21 @@ def stepped(units, procedures, cast, officials):
         f.hand_over(by=cast["desk_keo_lom"])
     assert d.state == State.REFUSED
     return {"A": a, "B": b, "D": d, "E1": e1, "E2": e2, "G": g, "F": f}
+
+
+@pytest.fixture
+def rated(stepped):
+    """March's ratings: A very satisfied, E1 satisfied, E2 and D not satisfied."""
+    for letter, level, day in (
+        ("A", Satisfaction.VERY_SATISFIED, 12),
+        ("E1", Satisfaction.SATISFIED, 20),
+        ("E2", Satisfaction.NOT_SATISFIED, 21),
+        ("D", Satisfaction.NOT_SATISFIED, 22),
+    ):
+        Rating.objects.create(
+            dossier=stepped[letter], level=level, source=RatingSource.PAPER, rated_at=vn(2024, 3, day, 9)
+        )
+    return stepped
 
 
 @pytest.fixture

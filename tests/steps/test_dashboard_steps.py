@@ -91,3 +91,14 @@ def test_a_desk_officer_sees_only_their_own_commune(client, stepped, cast, now):
     specialist = stepped["B"].open_step().holder_id
     found = client.get(reverse("cases:dossier_list"), {"buoc_tt": "dang_giu", "nguoi_xu_ly": specialist})
     assert "Không có hồ sơ nào phù hợp." in seen(found)
+
+
+def test_the_office_sees_satisfaction_by_official(client, rated, cast, now):
+    """Each rating counts for every official who held a step of its dossier (reports.figures.satisfaction)."""
+    client.login(username=cast["office"].username, password=PASSWORD)
+    response = client.get(reverse("reports:index"), MARCH)
+    assert table_rows(response, "satisfaction-by-person") == [
+        ["UBND xã Pú Hồng", "Lò Văn A", "2", "1", "1", "50,00%"],
+        ["UBND xã Pú Hồng", "Nguyễn Văn Nhập", "2", "1", "1", "50,00%"],
+        ["UBND xã Pú Hồng", "Quàng Văn Chuyên", "1", "1", "0", "100,00%"],
+    ]
