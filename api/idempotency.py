@@ -92,3 +92,11 @@ def _claim(client, key, path, fingerprint):
                 continue
             return earlier
     raise exceptions.APIException("Không giữ được khóa Idempotency-Key; thử lại.")
+
+
+def purge_expired(now=None):
+    """Forget the answers of keys older than API_IDEMPOTENCY_HOURS (a retry after that is a new request anyway);
+    returns how many went. The nightly job calls it, so the table holds about a day of POSTs."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

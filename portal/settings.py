@@ -359,6 +359,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.freeze_period",
         "schedule": crontab(hour=0, minute=30, day_of_month="1,15"),
     },
+    "api.purge_idempotency_keys every night": {
+        "task": "api.purge_idempotency_keys",
+        "schedule": crontab(hour=1, minute=10),
+    },
     "reports.roll_up_running_month every night": {
         "task": "reports.roll_up_running_month",
         "schedule": crontab(hour=0, minute=20),

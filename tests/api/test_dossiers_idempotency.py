@@ -8,6 +8,7 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from api.models import IdempotentRequest
+from api.tasks import purge_idempotency_keys
 from cases.desk.models import Dossier, DossierEvent
 
 from .test_dossiers import receipt
@@ -63,6 +64,17 @@ def test_keys_expire_after_api_idempotency_hours(api, procedures, settings):
     IdempotentRequest.objects.update(created_at=IdempotentRequest.objects.get().created_at - timedelta(hours=25))
     answer = post(app, receipt(applicant_name="Người Khác"), "k-4")
     assert answer.status_code == 201 and Dossier.objects.count() == 2
+
+
+def test_the_nightly_job_forgets_expired_keys_only(api, procedures, settings, eager):
+    settings.API_IDEMPOTENCY_HOURS = 24
+    app = api["keo_lom"].http
+    assert post(app, receipt(), "cu").status_code == 201
+    IdempotentRequest.objects.update(created_at=IdempotentRequest.objects.get().created_at - timedelta(hours=25))
+    assert post(app, receipt(applicant_name="Người Mới"), "moi").status_code == 201
+    assert purge_idempotency_keys.delay().get() == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["moi"]
+    assert Dossier.objects.count() == 2  # the dossiers stay; only the remembered answers go
 
 
 @pytest.mark.parametrize("key", ["", " ", "x" * 256])
