@@ -3,6 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_h2 .venv/bin/python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_h2 .venv/bin/python manage.py load_fixtures
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_h2 .venv/bin/python bench/exchange.py
+    # only the first step (the import of new rows into an empty table):
+    DATABASE_URL=… .venv/bin/python bench/exchange.py --first-import
 
 Each step runs in its own process so that its peak memory (getrusage maxrss) is its own. The dossiers of the
 bench database are deleted first: run it only against a database made for it (its name must contain "bench").
@@ -88,12 +90,32 @@ def generate(path, rows, prefix, seed):
             )
 
 
+def cpu_seconds(backend=None):
+    """CPU time (user + system) of this process, or of the PostgreSQL backend `backend` (its pid, same machine)."""
+    if backend is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server elsewhere: not measured
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(step, path, extra):
     """One measured step, in this process; prints a JSON line."""
     setup_django()
+    from django.db import connection
+
     from cases.exchange.dossiers import DossierImporter
     from cases.exchange.export import export_dossiers, export_queryset
 
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+    cpu, db_cpu = cpu_seconds(), cpu_seconds(backend) if backend else 0.0
     began = time.perf_counter()
     report = {"step": step}
     if step == "import":
@@ -114,12 +136,17 @@ def child(step, path, extra):
         )
     elif step == "export":
         report["rows"] = export_dossiers(path, export_queryset())
+    elif step == "floor":
+        report.update(copy_floor())
     elif step == "generate":
         rows, prefix, seed = extra
         generate(path, int(rows), prefix, int(seed))
         report["rows"] = int(rows)
     seconds = time.perf_counter() - began
-    report.update(seconds=round(seconds, 1), peak_mb=round(peak_mb()), path=str(path))
+    report.update(seconds=round(seconds, 1), cpu_s=round(cpu_seconds() - cpu, 1))
+    if backend:  # the database's share, which the load of other processes does not inflate as it does wall time
+        report["db_cpu_s"] = round(cpu_seconds(backend) - db_cpu, 1)
+    report.update(peak_mb=round(peak_mb()), path=str(path))
     if "rows" in report or "created" in report:
         rows = report.get("rows") or (report["created"] + report["updated"] + report["unchanged"])
         report["rows_per_s"] = round(rows / seconds) if seconds else None
@@ -184,6 +211,47 @@ def compare_export(rows, rounds):
     )
 
 
+def copy_floor():
+    """The floor of an import's writing: the bare COPY of the rows it wrote (dossiers and their events, read back)
+    into the emptied tables with their indexes, constraints and the commit's foreign-key checks; nothing checked
+    or formatted. Leaves the tables as the import did."""
+    import io
+
+    from django.db import connection, transaction
+
+    from cases.desk.models import Dossier, DossierEvent
+
+    quote = connection.ops.quote_name
+    copies = []
+    with connection.cursor() as cursor:
+        for model in (Dossier, DossierEvent):
+            columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields if not f.generated)
+            buffer = io.StringIO()
+            query = f"COPY (SELECT {columns} FROM {model._meta.db_table} ORDER BY id) TO STDOUT"
+            cursor.cursor.copy_expert(query, buffer)
+            copies.append((model._meta.db_table, columns, buffer))
+    reset()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    began, db_cpu = time.perf_counter(), cpu_seconds(backend)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, columns, buffer in copies:
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+    seconds, db_cpu = time.perf_counter() - began, cpu_seconds(backend) - db_cpu
+    with connection.cursor() as cursor:
+        for table, _, _ in copies:  # the ids were given: the sequences move past them
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+    rows = Dossier.objects.count()
+    return {
+        "floor_s": round(seconds, 1),
+        "floor_db_cpu_s": round(db_cpu, 1),
+        "floor_rows": rows,
+        "floor_rows_per_s": round(rows / max(seconds, 0.001)),
+    }
+
+
 def reset():
     setup_django()
     from django.db import connection
@@ -208,6 +276,9 @@ def main():
         "--compare-export", type=int, metavar="ROWS", help="only compare the exports with COPY on ROWS dossiers"
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--first-import", action="store_true", help="only the first step: import the first file into an empty table"
+    )
     args = parser.parse_args()
     if args.compare_export:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -219,6 +290,9 @@ def main():
     reset()
     first, second = OUT / f"dossiers_{args.rows}_a.csv", OUT / f"dossiers_{args.rows}_b.csv"
     run("generate", first, args.rows, "BENCH-A-", 1)
+    if args.first_import:
+        run("import", first)
+        return run("floor", first)
     run("generate", second, args.rows, "BENCH-B-", 2)
     run("import", first)
     run("import", first)  # the same file again: nothing changes

@@ -5,7 +5,6 @@ import io
 import json
 import logging
 import time
-from datetime import datetime
 from functools import partial
 from operator import itemgetter
 
@@ -36,53 +35,21 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
     fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]  # the database fills those
     ids = []
     if meta.pk.attname in rows[0]:
-        fields.insert(0, meta.pk)
+        fields.insert(0, meta.pk)  # carried by the rows like any other column
         ids = [row[meta.pk.attname] for row in rows]
         need_ids = False
     elif need_ids:
-        fields.insert(0, meta.pk)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [meta.db_table, meta.pk.column, len(rows)],
             )
             ids = [pk for (pk,) in cursor.fetchall()]
-    plan = []  # (attname, default when absent, converter)
-    for f in fields:
-        kind = f.get_internal_type()
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            default = now
-        elif f.has_default():
-            default = f.get_default()
-        else:
-            default = None
-        if kind == "DateTimeField":
-            convert = datetime.isoformat
-        elif kind == "JSONField":
-            convert = partial(json.dumps, ensure_ascii=False)
-        else:
-            convert = None
-        plan.append((f.attname, default, convert))
+    fields, lines = _copy_rows(fields, rows, now, ids if need_ids else None)
+    if need_ids:
+        fields.insert(0, meta.pk)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    columns = [(name, default) for name, default, _ in plan]
-    converted = [(position, convert) for position, (_, _, convert) in enumerate(plan) if convert is not None]
-    # Rows that carry every column (the first one says) are read in one C call; others take the defaults of what
-    # they leave out.
-    names = [name for name, _ in columns]
-    first = {**rows[0], meta.pk.attname: None} if need_ids else rows[0]
-    every = itemgetter(*names) if len(names) > 1 and all(name in first for name in names) else None
-    for position, row in enumerate(rows):
-        if need_ids:
-            row = {**row, meta.pk.attname: ids[position]}
-        try:
-            values = list(every(row)) if every else [row.get(name, default) for name, default in columns]
-        except KeyError:
-            values = [row.get(name, default) for name, default in columns]
-        for column, convert in converted:
-            if values[column] is not None:
-                values[column] = convert(values[column])
-        writer.writerow(values)
+    csv.writer(buffer).writerows(lines)
     buffer.seek(0)
     # Text columns are NOT NULL: an empty field there is '' (in COPY's CSV, an unquoted empty field is NULL).
     texts = [
@@ -98,6 +65,54 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", buffer)
     return ids
+
+
+def _copy_rows(fields, rows, now, ids):
+    """(fields in the order the rows' tuples give them, the tuples): the format is settled once per table, not per
+    value. The csv writer spells every value with str(): a datetime as ISO 8601 with its offset, a bool as
+    True/False, None as an empty field (NULL), all of which PostgreSQL reads as they are; only JSON columns are
+    dumped here. A column no row carries is its default on every line, formatted once and put last."""
+    carried = set().union(*rows)
+    taken, constant, jsons, tail = [], [], [], []
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            default = now
+        elif f.has_default():
+            default = f.get_default()
+        else:
+            default = None
+        is_json = f.get_internal_type() == "JSONField"
+        if f.attname in carried:
+            if is_json:
+                jsons.append(len(taken))
+            taken.append((f, default))
+        else:
+            constant.append(f)
+            tail.append(_dumped(default) if is_json and default is not None else default)
+    names = [f.attname for f, _ in taken]
+    getter = itemgetter(*names) if len(names) > 1 else (lambda row: tuple(row[name] for name in names))
+    tail = tuple(tail)
+
+    def values(row):
+        try:
+            found = getter(row)
+        except KeyError:  # a row without a column that others carry: the field's default
+            found = tuple(row.get(f.attname, default) for f, default in taken)
+        if jsons:
+            found = list(found)
+            for position in jsons:
+                if found[position] is not None:
+                    found[position] = _dumped(found[position])
+        return found
+
+    if ids is None:
+        lines = ((*values(row), *tail) for row in rows)
+    else:
+        lines = ((pk, *values(row), *tail) for pk, row in zip(ids, rows, strict=True))
+    return [f for f, _ in taken] + constant, lines
+
+
+_dumped = partial(json.dumps, ensure_ascii=False)
 
 
 def bulk_set(model, rows, fields, batch_size=50_000):

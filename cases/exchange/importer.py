@@ -12,6 +12,7 @@ rows are asked for.
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -118,7 +119,10 @@ class Importer:
         if errors:
             return self.result
         self.present = set(index)
-        keys = list(index.items())
+        names = list(index)
+        # One C call per row picks the columns out of the cells.
+        positions = list(index.values())
+        cells = itemgetter(*positions) if len(positions) > 1 else (lambda values: [values[p] for p in positions])
         self.prepare()
         try:
             for line, values in self.sheet.rows:
@@ -127,7 +131,7 @@ class Importer:
                     self.progress(self.result.rows_read)
                 if self.keep_rejected:
                     self.raw[line] = values
-                row = {key: values[position] for key, position in keys}
+                row = dict(zip(names, cells(values), strict=True))
                 record = self.check(line, row)
                 if record is not None and line not in self.problems:
                     self.records[line] = record

@@ -89,9 +89,10 @@ def _open_csv(source):
                     raise guard.too_many_rows(line)
                 # The quote an export put before a formula-like cell is not part of the value (cases.core.safe).
                 values = [cell.strip() for cell in cells[:width]]
-                values = [safe.from_csv(cell) if cell[:1] == "'" else cell for cell in values]
                 if not any(values):
                     continue
+                if "'" in "".join(values):  # rare: only then look for the cells that begin with it
+                    values = [safe.from_csv(cell) if cell[:1] == "'" else cell for cell in values]
                 if len(values) < width:
                     values += [""] * (width - len(values))
                 yield line, values

@@ -26,6 +26,7 @@ def local_tz():
 
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T]+(\d{1,2})[:hH](\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
+_SHORT_CODE = re.compile(r"\d\.\d{1,5}")
 _ISO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
 
 
@@ -94,7 +95,7 @@ def procedure_code(value):
     if isinstance(value, float):
         return f"{value:.6f}"
     text = as_text(value)
-    if re.fullmatch(r"\d\.\d{1,5}", text):
+    if _SHORT_CODE.fullmatch(text):
         whole, decimals = text.split(".")
         return f"{whole}.{decimals.ljust(6, '0')}"
     return text

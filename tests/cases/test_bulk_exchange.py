@@ -3,13 +3,15 @@ cells as the Python writers, on hostile and ordinary data; a large import and ov
 statistics; flag_overdue's single statement writes the events the desk's rules write, once."""
 
 import io
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
 from openpyxl import load_workbook
 
 from cases.core import copy as bulk
-from cases.desk.states import EventKind, payload
+from cases.desk.states import EventKind, first_payload_sql, payload
 from cases.exchange.columns import DOSSIER_KEYS
 from cases.exchange.dossiers import DossierImporter
 from cases.exchange.export import (
@@ -280,3 +282,70 @@ def test_the_big_tables_have_their_own_autovacuum_settings(db):
         options = cursor.fetchone()[0]
     assert "autovacuum_analyze_scale_factor=0.01" in options
     assert "autovacuum_vacuum_scale_factor=0.02" in options
+
+
+def test_the_payload_in_sql_is_the_desks_payload_in_python(units, procedures):
+    """The importer writes its "imported" events with the payload rule in SQL: the same JSON as the rule in
+    Python, for moments with and without microseconds, before 1975's change of offset, at midnight and late."""
+    moments = [
+        vn(2024, 3, 1, 8, 5),
+        vn(2024, 3, 1, 8, 5) + timedelta(microseconds=120),
+        vn(1999, 12, 31, 23, 59) + timedelta(seconds=59, microseconds=999_999),
+        vn(1960, 6, 1, 0, 0),
+        vn(2024, 2, 29, 0, 0),
+    ]
+    states = ["dang_giai_quyet", "bo_sung", "tam_dung", None, None]
+    dossiers = [
+        make(f"HS-P{number}", units["pu_hong"], procedures["land"], moment, moment + timedelta(days=9), state=state)
+        for number, (moment, state) in enumerate(zip(moments, states, strict=True))
+    ]
+    for kind in (EventKind.IMPORTED, EventKind.RECEIVED):
+        before, after = first_payload_sql(kind, Dossier, "d")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT d.id, {before}, {after} FROM cases_dossier AS d ORDER BY d.id")
+            in_sql = {pk: (json.loads(old), json.loads(new)) for pk, old, new in cursor.fetchall()}
+        assert in_sql == {dossier.pk: payload(kind, None, dossier) for dossier in dossiers}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_imports_events_are_the_desks_payloads_in_the_files_order(units, procedures, tmp_path, admin_user):
+    path = tmp_path / "nhap.csv"
+    lines = [",".join(DOSSIER_KEYS)]
+    rows = [
+        "HS-I3,1.000894,DBD-PH,04/03/2024 08:03,,,,truc_tiep,Lò Văn Pó,,bản Keo Lôm,bo_sung",
+        "HS-I1,1.000894,DBD-PH,04/03/2024,20/03/2024,,,truc_tiep,Lò Văn Pó,,,",
+        "HS-I2,1.000894,DBD-PH,2024-03-04T08:01:30.250+07:00,,05/03/2024 10:00,05/03/2024,truc_tuyen,A,,,",
+        "HS-I0,1.000894,DBD-PH,04/03/2024 08:00,,,,truc_tiep,Lò Văn Pó,,,tu_choi",
+    ]
+    lines += rows
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    importer = DossierImporter(path, user=admin_user)
+    assert not importer.validate().errors
+    importer.write()
+    events = list(DossierEvent.objects.filter(kind=EventKind.IMPORTED).select_related("dossier").order_by("id"))
+    assert [event.dossier.code for event in events] == ["HS-I3", "HS-I1", "HS-I2", "HS-I0"]
+    assert [event.dossier_id for event in events] == sorted(event.dossier_id for event in events)
+    for line, event in enumerate(events, start=2):
+        dossier = event.dossier
+        assert (event.before, event.after) == payload(EventKind.IMPORTED, None, dossier)
+        assert event.at == dossier.received_at and event.by == admin_user and event.warning == ""
+        assert event.reason == f"Nhập từ tệp nhap.csv, dòng {line}"
+        assert event.recorded_at == events[0].recorded_at
+    assert events[2].dossier.received_at.microsecond == 250_000
+
+
+def test_the_copy_writer_gives_what_bulk_create_gives(units, procedures):
+    """COPY formats each column once per table by its type; rows that leave a column out take its default."""
+    now = datetime(2024, 3, 5, 10, 0, 0, 123_456, tzinfo=vn(2024, 1, 1).tzinfo)
+    dossier = make("HS-C1", units["pu_hong"], procedures["land"], vn(2024, 3, 1, 8), vn(2024, 3, 7, 17))
+    rows = [
+        {"dossier_id": dossier.pk, "kind": "imported", "at": now, "before": {}, "after": {"state": "bo_sung"}},
+        {"dossier_id": dossier.pk, "kind": "updated", "at": now, "reason": 'a "b", c\nd', "after": {"ô": None}},
+        {"dossier_id": dossier.pk, "kind": "refused", "at": vn(1999, 1, 1), "warning": "w", "before": {"x": [1]}},
+    ]
+    fields = ["dossier_id", "kind", "at", "by_id", "before", "after", "reason", "warning"]  # recorded_at: now, a call
+    bulk.bulk_insert(DossierEvent, rows, now, need_ids=False, use_copy=False)
+    by_create = list(DossierEvent.objects.order_by("id").values_list(*fields))
+    DossierEvent.objects.all().delete()
+    bulk.bulk_insert(DossierEvent, rows, now, need_ids=False, use_copy=True)
+    assert list(DossierEvent.objects.order_by("id").values_list(*fields)) == by_create
