@@ -3,13 +3,14 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_h13d PORTAL_DEV=1 .venv/bin/python bench/worklist.py
 
 Inside one transaction it rolls back (so it may run on a shared database that has the internal-process tables; the
-step table is vacuumed before and after, so the rolled-back rows do not stay in its indexes): every
-dossier gets its finished steps (receive, handle, return); the most recent `--open` dossiers get an open step
-instead, `--share` of them at one unit (a land registry every commune hands its dossiers to, liên thông), where
-`--specialists` officials hold 60% of them and the rest wait for any of them; the other units' open steps are held
-by people without an account (an import). Then, alternating in one run so both see the same machine: the count
-beside "Việc của tôi" (worklist.counts, one aggregate) against its bare SQL; and the whole page (the default view and
-two buckets) through Django's test client against the SQL that answers it. Prints p50/p95 in ms and the ratio.
+step table is vacuumed before and after, so the rolled-back rows do not stay in its indexes; `--replace-steps` first
+empties the step table of a database seeded with steps, inside that transaction): every dossier gets its finished
+steps (receive, handle, return); the most recent `--open` dossiers get an open step instead, `--share` of them at one
+unit (a land registry every commune hands its dossiers to, liên thông), where `--specialists` officials hold 60% of
+them and the rest wait for any of them; the other units' open steps are held by people without an account (an import).
+Then, alternating in one run so both see the same machine: the count beside "Việc của tôi" (worklist.counts, one
+aggregate) against its bare SQL; and the whole page (the default view and two buckets) through Django's test client
+against the SQL that answers it. Prints p50/p95 in ms and the ratio.
 """
 
 import argparse
@@ -96,9 +97,13 @@ def alternate(ours, sqls, repeat):
 def build(args):
     """The steps, in the open transaction; returns (the unit holding the open steps, one of its specialists)."""
     with connection.cursor() as cursor:
+        if args.replace_steps:  # transactional in PostgreSQL: the rollback at the end brings them back
+            cursor.execute("TRUNCATE cases_dossierstep, cases_apology")
         cursor.execute("SELECT count(*) FROM cases_dossierstep")
         if cursor.fetchone()[0]:
-            sys.exit("Bảng bước xử lý đã có dữ liệu: hãy chạy trên cơ sở dữ liệu chưa có bước nào.")
+            sys.exit(
+                "Bảng bước xử lý đã có dữ liệu: hãy chạy trên cơ sở dữ liệu chưa có bước nào, hoặc với --replace-steps."
+            )
     unit = Unit.objects.get(code=args.unit)
     users = get_user_model()
     holders = []
@@ -130,6 +135,10 @@ def main():
     parser.add_argument("--open", type=int, default=40_000, help="open steps (the most recent dossiers)")
     parser.add_argument("--share", type=float, default=0.4, help="share of the open steps at --unit")
     parser.add_argument("--specialists", type=int, default=20)
+    parser.add_argument(
+        "--replace-steps", action="store_true",
+        help="a database seeded with steps (seed_demo): empty the step table inside the rolled-back transaction",
+    )  # fmt: skip
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
     settings.STORAGES = {

@@ -99,6 +99,22 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-pk" if ordering[0].startswith("-") else "pk")
 
 
+class DateRangeImplyingTheOther(django_filters.DateFromToRangeFilter):
+    """Received from – to, due from – to, each with the bound it implies on the other date: a dossier is never due
+    before it was received (the dossier_due_after_received constraint), so "received from day a" also means "due
+    from a" and "due until day b" also means "received until b". The rows are the same; what changes is where an
+    office's per-unit merge (cases.core.pager) starts each unit's range: a month of receipt sorted by due date walks
+    (unit, due_at, id) from that month's first day instead of from the unit's oldest dossier (3 s at 1M)."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value and self.field_name == "received_at" and value.start is not None:
+            qs = qs.filter(due_at__gte=value.start)
+        if value and self.field_name == "due_at" and value.stop is not None:
+            qs = qs.filter(received_at__lte=value.stop)
+        return qs
+
+
 class ProcedurePicker(forms.Select):
     """The procedure filter without its 187 options: only the chosen one is rendered, and the page's script turns
     the select into a search box over /thu-tuc/tim/ (the receipt form's picker)."""
@@ -140,12 +156,12 @@ class DossierFilter(django_filters.FilterSet):
     )
     channel = django_filters.ChoiceFilter(label="Hình thức nộp", choices=Channel.choices, empty_label="Tất cả")
     state = django_filters.ChoiceFilter(label="Trạng thái", choices=State.choices, empty_label="Tất cả")
-    received = django_filters.DateFromToRangeFilter(
+    received = DateRangeImplyingTheOther(
         label="Tiếp nhận từ – đến",
         field_name="received_at",
         widget=django_filters.widgets.DateRangeWidget(attrs=DATE_HINT),
     )
-    due = django_filters.DateFromToRangeFilter(
+    due = DateRangeImplyingTheOther(
         label="Hẹn trả từ – đến", field_name="due_at", widget=django_filters.widgets.DateRangeWidget(attrs=DATE_HINT)
     )
     overdue = django_filters.BooleanFilter(

@@ -35,6 +35,7 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND
 
 COUNT_CAP = 10_000
+ALL_ROWS = 2**62  # an uncapped gather: its page is always sorted out
 MERGE_MAX = 300  # units at most in a merge: planning grows with the arms (~0,1 ms each), reading does not
 
 
@@ -198,14 +199,16 @@ def _gathered(queryset, ordering, start, stop, cap=None):
         return 0, []
     keys = ", ".join(f"k{fields.index(name)} {'DESC' if desc else 'ASC'}" for name, desc in ordering)
     columns = ", ".join(f"k{position}" for position in range(len(fields)))
+    # Past the cap the page is read otherwise: the CASE leaves the sort of the cap's rows unrun (an InitPlan runs
+    # when first needed).
     sql = (
-        f"WITH m ({columns}) AS MATERIALIZED ({sql}) SELECT (SELECT count(*) FROM m),"
-        f" ARRAY(SELECT k0 FROM m ORDER BY {keys} LIMIT %s OFFSET %s)"
+        f"WITH m ({columns}) AS MATERIALIZED ({sql}), n (c) AS (SELECT count(*) FROM m)"
+        f" SELECT c, CASE WHEN c <= %s THEN ARRAY(SELECT k0 FROM m ORDER BY {keys} LIMIT %s OFFSET %s) END FROM n"
     )
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, (*params, stop - start, start))
+        cursor.execute(sql, (*params, cap if cap is not None else ALL_ROWS, stop - start, start))
         count, ids = cursor.fetchone()
-    return count, list(ids)
+    return count, list(ids or ())
 
 
 def _by_id(queryset, ids):

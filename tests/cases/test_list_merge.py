@@ -3,6 +3,7 @@ one plain ORDER BY over all its units, on every page, forwards and back, whateve
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -127,3 +128,41 @@ def test_the_unit_filter_narrows_the_merge(client, cast, spread, units):
     response = client.get(reverse("cases:dossier_list"), {"unit": units["pu_hong"].pk, "sort": "code"})
     assert shown(response) == plain(cast["office"], SORTS["code"], unit=units["pu_hong"])[:3]
     assert response.context["page"].count == 8  # past the cap of 7: "hơn 7"
+
+
+@pytest.fixture
+def three_months(units, procedures, monkeypatch):
+    """Forty-eight dossiers over four of the district's units, received from mid-February to mid-April 2024 and due
+    one to twenty days later: March's first dossiers are due after February's last ones, some of February's fall due
+    in March and some of March's in April, due times tie across units, three a page, a count that stops at seven."""
+    monkeypatch.setattr(desk_views, "PAGE_SIZE", 3)
+    monkeypatch.setattr(pager, "COUNT_CAP", 7)
+    spread_over = [units["pu_hong"], units["keo_lom"], units["district"], units["phinh_giang"]]
+    for number in range(48):
+        received = vn(2024, 2, 15, 8) + timedelta(days=number * 60 // 48, hours=number % 3)
+        make(
+            f"{spread_over[number % 4].code}-{received:%y%m%d}-{number:02d}",  # the demo's codes: unit, day, number
+            spread_over[number % 4],
+            procedures["land"],
+            received,
+            (received + timedelta(days=1 + (number * 7) % 20)).replace(hour=17),
+        )
+
+
+MARCH = {"received_after": "01/03/2024", "received_before": "31/03/2024"}
+
+
+@pytest.mark.parametrize("cap", [100, 7])
+@pytest.mark.parametrize("sort", ["due_at", "-due_at", "code", ""])
+def test_a_month_of_receipt_pages_in_due_order_like_the_plain_order(client, cast, three_months, monkeypatch, cap, sort):
+    """The dossiers received in March, sorted by due date (or otherwise): March's and only March's, each once, in the
+    plain order on every page forwards and back, whether they fit in the count (gathered) or not (merged per unit)."""
+    monkeypatch.setattr(pager, "COUNT_CAP", cap)
+    client.force_login(cast["office"])
+    url = reverse("cases:dossier_list")
+    expected = plain(cast["office"], SORTS[sort], received_at__gte=vn(2024, 3, 1), received_at__lt=vn(2024, 4, 1))
+    assert 15 <= len(expected) < 48
+    first = client.get(url, {**MARCH, "sort": sort})
+    assert first.context["page"].count == min(len(expected), cap + 1)
+    assert sum(walk(client, url, first, "next"), []) == expected
+    assert sum(walk(client, url, client.get(url + link(first, "last")), "prev"), []) == expected
