@@ -41,6 +41,7 @@ from ..models import Scope
 from .base import scoped_dossier
 from .serializers import (
     CHOICE_KEYS,
+    ERRORS,
     ApiErrorSerializer,
     DossierDetailSerializer,
     DossierSerializer,
@@ -125,7 +126,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Khóa chống gửi lặp (tùy chọn, tối đa 255 ký tự): gửi lại cùng khóa, cùng nội dung nhận lại câu trả"
     " lời lần đầu; cùng khóa, khác nội dung: lỗi 422 khoa_lap_lai_khac_noi_dung. Khóa giữ 24 giờ.",
 )  # fmt: skip
-ERRORS = {status: ApiErrorSerializer for status in (400, 401, 403, 404, 429)}
 
 
 def _dossier(request, code, scope=Scope.READ):

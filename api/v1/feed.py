@@ -6,8 +6,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.core.formats import display_name
 from cases.desk import feed
+
+from .serializers import ERRORS, EventSerializer
 
 LIMIT, MAX_LIMIT = 100, 1000
 
@@ -33,24 +34,18 @@ class FeedQuery(serializers.Serializer):
     )
 
 
-class EventSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    dossier = serializers.CharField(source="dossier.code", help_text="Mã hồ sơ.")
-    kind = serializers.CharField(help_text="Loại việc (cases.desk.states.EventKind).")
-    kind_label = serializers.CharField(source="get_kind_display", help_text="Tên việc bằng tiếng Việt.")
-    at = serializers.DateTimeField(help_text="Thời điểm việc diễn ra.")
-    recorded_at = serializers.DateTimeField(help_text="Thời điểm ghi vào hệ thống.")
-    by = serializers.SerializerMethodField(help_text="Người (hoặc ứng dụng) thực hiện; null nếu không ghi.")
-    before = serializers.DictField(help_text="Các giá trị trước khi đổi.")
-    after = serializers.DictField(help_text="Các giá trị sau khi đổi.")
-    reason = serializers.CharField(help_text="Lý do, ghi chú.")
+class FeedEventSerializer(EventSerializer):
+    """An event as a dossier's history shows it, with its id and its dossier's code."""
 
-    def get_by(self, event) -> str | None:
-        return display_name(event.by) or None
+    dossier = serializers.CharField(source="dossier.code", read_only=True, help_text="Mã hồ sơ.")
+
+    class Meta(EventSerializer.Meta):
+        fields = ["id", "dossier", *EventSerializer.Meta.fields]
+        read_only_fields = fields
 
 
 class FeedPageSerializer(serializers.Serializer):
-    results = EventSerializer(many=True)
+    results = FeedEventSerializer(many=True)
     next = serializers.CharField(help_text="Vị trí để đọc tiếp (`after` của lần gọi sau); giữ nguyên khi hết.")
     more = serializers.BooleanField(help_text="true: còn sự kiện, đọc tiếp ngay; false: đã hết, hỏi lại sau.")
 
@@ -62,7 +57,7 @@ class EventFeed(APIView):
     sót sự kiện ghi muộn (ví dụ một lần nhập lớn).
     """
 
-    @extend_schema(parameters=[FeedQuery], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedQuery], responses={200: FeedPageSerializer, **ERRORS})
     def get(self, request):
         query = FeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from cases.desk.states import Channel
 from portal.security import client_ip
 
 from ..errors import error_body
+from .serializers import ApiErrorSerializer
 
 
 class LookupRequest(serializers.Serializer):
@@ -35,7 +36,7 @@ class StatusSerializer(serializers.Serializer):
     tone = serializers.ChoiceField(choices=["ok", "wait", "warn", "end"])
 
 
-class StepSerializer(serializers.Serializer):
+class LookupStep(serializers.Serializer):
     name = serializers.CharField()
     unit = serializers.CharField(source="unit.name")
 
@@ -53,13 +54,9 @@ class LookupAnswer(serializers.Serializer):
     new_due_at = serializers.DateTimeField(
         allow_null=True, help_text="Ngày hẹn trả mới (đã có thư xin lỗi); null nếu không."
     )
-    step = StepSerializer(allow_null=True, help_text="Bước đang xử lý.")
+    step = LookupStep(allow_null=True, help_text="Bước đang xử lý.")
     result_by_post = serializers.BooleanField(help_text="Kết quả gửi qua bưu chính; false: nhận tại Bộ phận Một cửa.")
     desk = NamedUnit(help_text="Bộ phận Tiếp nhận và Trả kết quả.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.DictField()
 
 
 def _named(unit):
@@ -100,9 +97,9 @@ class PublicLookup(APIView):
         request=LookupRequest,
         responses={
             200: LookupAnswer,
-            400: OpenApiResponse(ErrorSerializer, description="Thiếu mã hoặc số kiểm tra."),
-            404: OpenApiResponse(ErrorSerializer, description="Không tìm thấy (mã hoặc số kiểm tra sai)."),
-            429: OpenApiResponse(ErrorSerializer, description="Tra cứu quá nhiều lần; xem tiêu đề Retry-After."),
+            400: OpenApiResponse(ApiErrorSerializer, description="Thiếu mã hoặc số kiểm tra."),
+            404: OpenApiResponse(ApiErrorSerializer, description="Không tìm thấy (mã hoặc số kiểm tra sai)."),
+            429: OpenApiResponse(ApiErrorSerializer, description="Tra cứu quá nhiều lần; xem tiêu đề Retry-After."),
         },
     )
     def post(self, request):

@@ -159,3 +159,7 @@ class ApiErrorSerializer(serializers.Serializer):
     """Every error of the API (api.errors)."""
 
     error = ErrorBodySerializer()
+
+
+# The errors any endpoint of a client may answer, for its schema.
+ERRORS = {status: ApiErrorSerializer for status in (400, 401, 403, 404, 429)}
