@@ -75,7 +75,7 @@ def events_after(user, position=START, limit=100):
         events = events.filter(_condition(f"{_column('txid')} < %s", (str(horizon()),)))
     rows = list(
         events.select_related("dossier", "by")
-        .only("kind", "at", "recorded_at", "before", "after", "reason", "txid", "dossier__code", *_NAME)
+        .only("kind", "at", "recorded_at", "before", "after", "reason", "warning", "txid", "dossier__code", *_NAME)
         .order_by("txid", "id")[: limit + 1]
     )
     page = rows[:limit]
