@@ -6,7 +6,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.core.formats import name_of
 from cases.desk import feed
+from cases.desk.states import EventKind
 
 from .serializers import ERRORS, EventSerializer
 
@@ -44,6 +46,28 @@ class FeedEventSerializer(EventSerializer):
         read_only_fields = fields
 
 
+LABELS = dict(EventKind.choices)
+MOMENT = serializers.DateTimeField()
+
+
+def event_json(row):
+    """FeedEventSerializer's answer for a row of cases.desk.feed, written directly: the serializer takes several times
+    longer over a page of 1.000 (tests/api/test_feed.py keeps the two equal)."""
+    return {
+        "id": row["id"],
+        "dossier": row["dossier_code"],
+        "kind": row["kind"],
+        "kind_label": LABELS.get(row["kind"], row["kind"]),
+        "at": MOMENT.to_representation(row["at"]),
+        "recorded_at": MOMENT.to_representation(row["recorded_at"]),
+        "by": name_of(row["by_first_name"], row["by_last_name"], row["by_username"]) or None,
+        "reason": row["reason"],
+        "warning": row["warning"],
+        "before": row["before"],
+        "after": row["after"],
+    }
+
+
 class FeedPageSerializer(serializers.Serializer):
     results = FeedEventSerializer(many=True)
     next = serializers.CharField(help_text="Vị trí để đọc tiếp (`after` của lần gọi sau); giữ nguyên khi hết.")
@@ -62,4 +86,5 @@ class EventFeed(APIView):
         query = FeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = feed.events_after(request.user, query.validated_data["after"], query.validated_data["limit"])
-        return Response(FeedPageSerializer({"results": page.events, "next": str(page.next), "more": page.more}).data)
+        events = [event_json(row) for row in page.events]
+        return Response({"results": events, "next": str(page.next), "more": page.more})

@@ -20,7 +20,7 @@ import re
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import BooleanField
+from django.db.models import BooleanField, F
 from django.db.models.expressions import RawSQL
 
 from . import access
@@ -51,7 +51,7 @@ START = Position(0, 0)
 
 
 class Page(NamedTuple):
-    events: list
+    events: list  # rows: FIELDS and NAMES
     next: Position  # where to read on from (the same position when nothing was there)
     more: bool  # events were left for the next page
 
@@ -65,7 +65,8 @@ def _condition(sql, params=()):
 
 
 def events_after(user, position=START, limit=100):
-    """A page of the events of access.readable_by(user) after `position`, oldest first (by transaction, then id)."""
+    """A page of the events of access.readable_by(user) after `position`, oldest first (by transaction, then id),
+    as rows with the dossier's code and the author's name columns."""
     events = DossierEvent.objects.filter(dossier__in=access.readable_by(user))
     if position != START:
         # A row comparison, which the index (txid, id) answers as one range.
@@ -73,16 +74,19 @@ def events_after(user, position=START, limit=100):
         events = events.filter(_condition(f"({_column('txid')}, {_column('id')}) > (%s, %s)", (txid, position.id)))
     if connection.vendor == "postgresql":
         events = events.filter(_condition(f"{_column('txid')} < %s", (str(horizon()),)))
-    rows = list(
-        events.select_related("dossier", "by")
-        .only("kind", "at", "recorded_at", "before", "after", "reason", "warning", "txid", "dossier__code", *_NAME)
-        .order_by("txid", "id")[: limit + 1]
-    )
+    # Rows, not models: a page of 1.000 events is read and written out several times faster.
+    rows = list(events.order_by("txid", "id").values(*FIELDS, **NAMES)[: limit + 1])
     page = rows[:limit]
-    return Page(page, Position(page[-1].txid, page[-1].id) if page else position, len(rows) > limit)
+    return Page(page, Position(page[-1]["txid"], page[-1]["id"]) if page else position, len(rows) > limit)
 
 
-_NAME = ("by__first_name", "by__last_name", "by__username")
+FIELDS = ("id", "txid", "kind", "at", "recorded_at", "before", "after", "reason", "warning")
+NAMES = {
+    "dossier_code": F("dossier__code"),
+    "by_first_name": F("by__first_name"),
+    "by_last_name": F("by__last_name"),
+    "by_username": F("by__username"),
+}
 
 # The running transactions of this database (prepared ones too), as 64-bit ids: a 32-bit xid lies less than 2^31
 # below the snapshot's xmax (PostgreSQL's wraparound guard), which gives its epoch.

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
+from api.v1.feed import FeedEventSerializer
 from cases.models import Dossier, DossierEvent
 from tests.conftest import vn
 
@@ -64,6 +65,7 @@ def test_the_feed_gives_every_event_of_the_clients_dossiers_once_oldest_first(ap
         "before": {"state": "dang_giai_quyet"},
         "after": {"state": "bo_sung"},
         "reason": "Sơ đồ thửa đất",  # the papers asked for
+        "warning": "",
     }
     assert {event["dossier"] for event in events} == {pu_hong.code, keo_lom.code}
 
@@ -158,3 +160,16 @@ def test_a_long_transaction_in_another_database_does_not_hold_the_feed(api, unit
     finally:
         elsewhere.rollback()
         elsewhere.close()
+
+
+def test_the_feeds_events_read_as_the_dossiers_history_and_its_schema(api, units, procedures, cast):
+    dossier = receive(units, procedures, cast, "pu_hong", "Giàng A Páo")
+    with time_machine.travel(vn(2024, 3, 5, 9, 0), tick=False):
+        dossier.request_supplement(by=cast["desk_pu_hong"], missing_papers="Sơ đồ thửa đất")
+    DossierEvent.objects.create(dossier=dossier, kind="updated", at=vn(2024, 3, 5, 10, 0))  # by nobody
+    province = api["province"]
+    events, _ = read_all(province)
+    history = province.http.get(f"/api/v1/dossiers/{dossier.code}/").json()["events"]
+    assert [{k: v for k, v in event.items() if k not in ("id", "dossier")} for event in events] == history
+    documented = [FeedEventSerializer(event).data for event in DossierEvent.objects.order_by("txid", "id")]
+    assert events == documented
