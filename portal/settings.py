@@ -533,6 +533,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "cases.catalogue.models.UnitKind",
         "LevelEnum": "cases.catalogue.models.Level",
     },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.error_responses"],
 }
 # How long a POST's Idempotency-Key is kept (api.idempotency): a retry within it gets the first answer again.
 API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)

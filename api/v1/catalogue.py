@@ -21,7 +21,6 @@ from cases.desk.steps import receipt_warning
 from reports.figures.periods import FIRST_YEAR, LAST_YEAR
 
 from .base import day_span
-from .serializers import ERRORS
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -102,7 +101,7 @@ class ProcedureList(ListAPIView):
         found = ranked(procedures, wanted.get("q", ""))
         return procedures.order_by("code") if found is None else found
 
-    @extend_schema(parameters=[ProcedureQuery], responses={200: ProcedureSerializer(many=True), **ERRORS})
+    @extend_schema(parameters=[ProcedureQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -141,7 +140,7 @@ class ProcessQuery(serializers.Serializer):
 class ProcessOfProcedure(APIView):
     """Quy trình nội bộ của thủ tục (tại một đơn vị trong phạm vi khóa, nếu hỏi): các bước, người thực hiện, số giờ."""
 
-    @extend_schema(parameters=[ProcessQuery], responses={200: ProcessSerializer, **ERRORS})
+    @extend_schema(parameters=[ProcessQuery], responses=ProcessSerializer)
     def get(self, request, code):
         procedure = _procedure(code)
         query = ProcessQuery(data=request.query_params)
@@ -188,7 +187,7 @@ class CalendarSerializer(serializers.Serializer):
 class WorkingCalendar(APIView):
     """Lịch làm việc: từng ngày trong khoảng (tối đa 366 ngày) là ngày làm việc hay nghỉ, ngày lễ, ngày làm bù."""
 
-    @extend_schema(parameters=[CalendarQuery], responses={200: CalendarSerializer, **ERRORS})
+    @extend_schema(parameters=[CalendarQuery], responses=CalendarSerializer)
     def get(self, request):
         query = CalendarQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -234,7 +233,7 @@ class DueTime(APIView):
     """Ngày hẹn trả của một hồ sơ tiếp nhận lúc `received_at`: cùng quy tắc khi tiếp nhận (ngày làm việc, giờ làm
     việc, giờ chốt của thủ tục 0 ngày)."""
 
-    @extend_schema(parameters=[DueTimeQuery], responses={200: DueTimeSerializer, **ERRORS})
+    @extend_schema(parameters=[DueTimeQuery], responses=DueTimeSerializer)
     def get(self, request):
         query = DueTimeQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -41,7 +41,6 @@ from ..models import Scope
 from .base import scoped_dossier
 from .serializers import (
     CHOICE_KEYS,
-    ERRORS,
     ApiErrorSerializer,
     DossierDetailSerializer,
     DossierSerializer,
@@ -226,7 +225,7 @@ class DossierList(APIView):
             " hồ sơ ghi vào hệ thống, mới nhất trước: không lặp, không sót khi có hồ sơ mới."
         ),
         parameters=[*_filter_parameters(), *PAGE_PARAMETERS],
-        responses={200: DossierPage, **ERRORS},
+        responses={200: DossierPage},
     )
     def get(self, request):
         filterset, queryset = filtered_dossiers(request.user, _by_code(request.user, request.query_params))
@@ -248,7 +247,7 @@ class DossierList(APIView):
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=ReceiveRequest,
-        responses={201: DossierDetailSerializer, **ERRORS, 422: ApiErrorSerializer},
+        responses={201: DossierDetailSerializer, 422: ApiErrorSerializer},
     )
     @idempotent
     def post(self, request):
@@ -279,7 +278,7 @@ class DossierDetail(APIView):
     @extend_schema(
         operation_id="dossiers_read",
         summary="Một hồ sơ, diễn biến và các bước xử lý",
-        responses={200: DossierDetailSerializer, **ERRORS},
+        responses={200: DossierDetailSerializer},
     )
     def get(self, request, code):
         return dossier_answer(_dossier(request, code))
@@ -375,7 +374,7 @@ def step_views():
             operation_id=f"dossiers_{step.slug.replace('-', '_')}",
             summary=step.summary,
             request=request_serializer,
-            responses={200: DossierDetailSerializer, **ERRORS, 409: ApiErrorSerializer, 422: ApiErrorSerializer},
+            responses={200: DossierDetailSerializer, 409: ApiErrorSerializer, 422: ApiErrorSerializer},
             parameters=[IDEMPOTENCY_KEY],
         )(post)
         view = type(

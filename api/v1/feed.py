@@ -10,7 +10,7 @@ from cases.core.formats import name_of
 from cases.desk import feed
 from cases.desk.states import EventKind
 
-from .serializers import ERRORS, EventSerializer
+from .serializers import EventSerializer
 
 LIMIT, MAX_LIMIT = 100, 1000
 
@@ -81,7 +81,7 @@ class EventFeed(APIView):
     sót sự kiện ghi muộn (ví dụ một lần nhập lớn).
     """
 
-    @extend_schema(parameters=[FeedQuery], responses={200: FeedPageSerializer, **ERRORS})
+    @extend_schema(parameters=[FeedQuery], responses=FeedPageSerializer)
     def get(self, request):
         query = FeedQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

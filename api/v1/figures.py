@@ -16,7 +16,6 @@ from reports.figures.service_index import service_index
 from reports.figures.tally import tally
 
 from .base import day_span, named_serializer
-from .serializers import ERRORS
 
 PeriodQuery = day_span(
     "PeriodQuery",
@@ -112,7 +111,7 @@ class Tally(APIView):
     """Số liệu tiếp nhận, giải quyết (như lệnh `tally --format json` và trang Báo cáo) của một đơn vị và các đơn vị
     trực thuộc trong một kỳ."""
 
-    @extend_schema(parameters=[PeriodQuery], responses={200: TallySerializer, **ERRORS})
+    @extend_schema(parameters=[PeriodQuery], responses=TallySerializer)
     def get(self, request):
         period, scope = _period_and_scope(request)
         result = tally(period, scope=scope, allowed_units=access.visible_units(request.user))
@@ -122,7 +121,7 @@ class Tally(APIView):
 class ServiceIndex(APIView):
     """Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766/QĐ-TTg; như lệnh `service_index --format json`)."""
 
-    @extend_schema(parameters=[PeriodQuery], responses={200: ServiceIndexSerializer, **ERRORS})
+    @extend_schema(parameters=[PeriodQuery], responses=ServiceIndexSerializer)
     def get(self, request):
         period, scope = _period_and_scope(request)
         index = service_index(period, scope=scope, allowed_units=access.visible_units(request.user))

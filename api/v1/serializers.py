@@ -67,6 +67,7 @@ class DossierSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, allow_null=True, help_text="Nơi tiếp nhận hộ (mã), khi khác đơn vị."
     )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
+    applicant_email = serializers.CharField(read_only=True, help_text="Thư điện tử ('' khi không có).")
     handler = serializers.SerializerMethodField(help_text="Người xử lý (họ tên).")
     outcome = serializers.SerializerMethodField(
         help_text="truoc_han, dung_han, qua_han, trong_han, dang_qua_han hoặc ket_thuc (cases.desk.outcome)."
@@ -159,7 +160,3 @@ class ApiErrorSerializer(serializers.Serializer):
     """Every error of the API (api.errors)."""
 
     error = ErrorBodySerializer()
-
-
-# The errors any endpoint of a client may answer, for its schema.
-ERRORS = {status: ApiErrorSerializer for status in (400, 401, 403, 404, 429)}
