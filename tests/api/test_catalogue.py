@@ -167,3 +167,9 @@ def test_without_a_moment_the_due_time_is_for_now(api, procedures):
 def test_a_wrong_due_time_question_is_answered_in_vietnamese(api, procedures, params, status, field):
     answer = get(api["pu_hong_reader"], "/api/v1/due-time/", params)
     assert answer.status_code == status and answer.json()["error"]["field"] == field
+
+
+def test_a_nul_byte_in_the_query_is_refused_as_json(api, procedures):
+    answer = get(api["pu_hong_reader"], "/api/v1/due-time/", {"procedure": "1.004837\x00"})
+    assert answer.status_code == 400 and answer["Content-Type"] == "application/json"
+    assert "NUL" in answer.json()["error"]["message"]
