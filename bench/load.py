@@ -219,10 +219,11 @@ def bare_insert(rows):
             with transaction.atomic():
                 cursor.execute(
                     f"INSERT INTO {Dossier._meta.db_table} (code, procedure_id, unit_id, applicant_name,"
-                    " applicant_phone, applicant_address, channel, papers, processing_days, received_at, due_at,"
+                    " applicant_phone, applicant_id_number, applicant_address, channel, papers, processing_days,"
+                    " received_at, due_at,"
                     " due_at_given, state,"
                     " papers_digitized, result_digitized, created_at, updated_at)"
-                    " VALUES (%s, %s, %s, %s, '', '', 'truc_tiep', '', 1, now(), now() + interval '1 day', false,"
+                    " VALUES (%s, %s, %s, %s, '', '', '', 'truc_tiep', '', 1, now(), now() + interval '1 day', false,"
                     " 'dang_giai_quyet', false, false, now(), now()) RETURNING id",
                     [f"BARE-{secrets.token_hex(6).upper()}", procedure.pk, unit.pk, f"{MARK} bare {number}"],
                 )

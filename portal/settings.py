@@ -530,6 +530,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that two fields share a name with (`kind` of a unit and of an event, `level` of a unit and of a
+    # procedure): each named after its own class.
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "cases.desk.states.EventKind",
+        "UnitKindEnum": "cases.catalogue.models.UnitKind",
+        "LevelEnum": "cases.catalogue.models.Level",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.error_responses"],
 }
 # How long a POST's Idempotency-Key is kept (api.idempotency): a retry within it gets the first answer again.

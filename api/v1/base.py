@@ -1,5 +1,6 @@
 """What every view of /api/v1/ shares: the client's key, its scope, its rate, JSON only (settings.REST_FRAMEWORK)."""
 
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from cases.desk import access
@@ -15,3 +16,20 @@ def scoped_dossier(request, code, scope=Scope.READ):
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ trong phạm vi của khóa API này.")
     return dossier
+
+
+def named_serializer(name, fields):
+    """A serializer with these fields: for a query with `from`, a Python keyword that a class body cannot declare."""
+    return type(name, (serializers.Serializer,), fields)
+
+
+def day_span(name, **more):
+    """The query `from`, `to` (dates, both included) and `more` fields."""
+    return named_serializer(
+        name,
+        {
+            "from": serializers.DateField(help_text="Ngày đầu, YYYY-MM-DD."),
+            "to": serializers.DateField(help_text="Ngày cuối (tính cả ngày này), YYYY-MM-DD."),
+            **more,
+        },
+    )

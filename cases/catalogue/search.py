@@ -45,15 +45,17 @@ def rank_q(typed):
     return every_word, rank
 
 
-def search_procedures(typed, limit):
-    """Active procedures matching every typed word, the most relevant first (at most `limit`)."""
+def ranked(procedures, typed):
+    """`procedures` (a queryset) matching every typed word, the most relevant first; None when nothing was typed."""
     found = rank_q(typed)
     if found is None:
-        return []
+        return None
     condition, rank = found
-    return list(
-        Procedure.objects.filter(condition, active=True)
-        .select_related("field")
-        .annotate(rank=rank, name_length=Length("name"))
-        .order_by("rank", "name_length", "code")[:limit]
-    )
+    matching = procedures.filter(condition).annotate(rank=rank, name_length=Length("name"))
+    return matching.order_by("rank", "name_length", "code")
+
+
+def search_procedures(typed, limit):
+    """Active procedures matching every typed word, the most relevant first (at most `limit`)."""
+    found = ranked(Procedure.objects.filter(active=True).select_related("field"), typed)
+    return [] if found is None else list(found[:limit])

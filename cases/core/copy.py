@@ -10,6 +10,7 @@ from operator import itemgetter
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import NOT_PROVIDED
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,15 @@ def bulk_insert(model, rows, now, need_ids=True, use_copy=None):
         return [obj.pk for obj in created]
 
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]  # the database fills those
+    # The database fills the key, generated columns, and columns with only a database default that no row carries
+    # (DossierEvent.txid: the writing transaction's id).
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not f.primary_key
+        and not f.generated
+        and not (f.db_default is not NOT_PROVIDED and not f.has_default() and f.attname not in rows[0])
+    ]
     ids = []
     if meta.pk.attname in rows[0]:
         fields.insert(0, meta.pk)  # carried by the rows like any other column

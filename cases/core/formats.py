@@ -91,4 +91,9 @@ def display_name(user):
     """A user as pages and letters name them: the full name, else the login."""
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return name_of(user.first_name, user.last_name, user.get_username())
+
+
+def name_of(first_name, last_name, username):
+    """display_name from a user's columns, for rows read without their users ('' for no user)."""
+    return f"{first_name or ''} {last_name or ''}".strip() or username or ""

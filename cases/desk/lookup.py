@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from cases.core import throttle
 from cases.core.formats import long_datetime
 
 from . import codes
@@ -22,6 +23,17 @@ from .models import Dossier
 from .states import State
 
 KEY_LENGTH = 6
+# One answer for a wrong code and a wrong key (the page, the API).
+NOT_FOUND = (
+    "Không tìm thấy hồ sơ với mã hồ sơ và số kiểm tra đã nhập. Kiểm tra lại mã trên giấy tiếp nhận và 4 số cuối"
+    " điện thoại (hoặc mã tra cứu in trên giấy tiếp nhận)."
+)
+TOO_MANY = (
+    "Ông/Bà đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau {minutes} phút, hoặc liên hệ Bộ"
+    " phận Tiếp nhận và Trả kết quả nơi nộp hồ sơ."
+)
+# The brake against guessing (LOOKUP_ATTEMPTS_PER_ADDRESS, LOOKUP_FAILURES_PER_CODE): its windows, in seconds.
+ADDRESS_WINDOW, CODE_WINDOW = 10 * 60, 60 * 60
 
 
 def lookup_key(code):
@@ -54,6 +66,28 @@ def find(code, answer):
         expected.append(tail)
     matched = any(hmac.compare_digest(answer.encode(), value.encode()) for value in expected)
     return dossier if (dossier is not None and matched and answer) else None
+
+
+# --- the brake: the look-up page, its rating and stop forms, and the API's look-up ----------------------------
+def address_wait(address):
+    """Count an attempt from `address` (None when unknown): the seconds to wait when it tried too often, else 0."""
+    address = address or "?"
+    if throttle.exceeded("lookup-address", address, settings.LOOKUP_ATTEMPTS_PER_ADDRESS):
+        return ADDRESS_WINDOW
+    throttle.count("lookup-address", address, ADDRESS_WINDOW)
+    return 0
+
+
+def attempt(code, answer):
+    """(dossier or None, seconds to wait): `find`, unless the code had too many wrong answers already; a wrong
+    answer counts against the code (as typed, in capitals)."""
+    code = code.strip().upper()
+    if throttle.exceeded("lookup-code", code, settings.LOOKUP_FAILURES_PER_CODE):
+        return None, CODE_WINDOW
+    dossier = find(code, answer)
+    if dossier is None:
+        throttle.count("lookup-code", code, CODE_WINDOW)
+    return dossier, 0
 
 
 @dataclass(frozen=True)

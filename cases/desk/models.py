@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history import register
 
 from cases.catalogue.models import Performer, Procedure, Unit
+from cases.core.fields import CurrentTransactionId, TransactionIdField
 from cases.core.history import kept_history
 from cases.core.text import Fold
 
@@ -232,12 +233,18 @@ class DossierEvent(models.Model):
     reason = models.TextField("lý do, ghi chú", blank=True)
     # What the officer was warned of when the step was taken (received out of hours, apology after the due time).
     warning = models.TextField("cảnh báo", blank=True, default="", db_default="")
+    # The transaction that wrote the event, filled by the database: the change feed (cases.desk.feed) serves an
+    # event only once every transaction that could still commit an older one has ended.
+    txid = TransactionIdField("giao dịch ghi", db_default=CurrentTransactionId(), editable=False)
 
     class Meta:
         verbose_name = "diễn biến hồ sơ"
         verbose_name_plural = "diễn biến hồ sơ"
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at")]
+        indexes = [
+            models.Index(fields=["dossier", "at"], name="event_dossier_at"),
+            models.Index(fields=["txid", "id"], name="event_feed"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {timezone.localtime(self.at):%H:%M %d/%m/%Y}"

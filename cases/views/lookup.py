@@ -4,13 +4,11 @@ and nothing personal (cases.desk.lookup). Attempts are throttled per address and
 stops the messages to the applicant (the link each message carries: /tra-cuu/<code>/ngung-nhan-tin/)."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.core import throttle
 from cases.desk import lookup
 from cases.desk.models import Rating
 from cases.desk.states import ALLOWED, RatingSource, Satisfaction
@@ -18,15 +16,7 @@ from cases.desk.steps import ActionRefused
 from cases.followup import messages
 from portal.security import client_ip
 
-ADDRESS_WINDOW, CODE_WINDOW = 10 * 60, 60 * 60
-NOT_FOUND = (
-    "Không tìm thấy hồ sơ với mã hồ sơ và số kiểm tra đã nhập. Kiểm tra lại mã trên giấy tiếp nhận và 4 số cuối"
-    " điện thoại (hoặc mã tra cứu in trên giấy tiếp nhận)."
-)
-TOO_MANY = (
-    "Ông/Bà đã tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau {minutes} phút, hoặc liên hệ Bộ"
-    " phận Tiếp nhận và Trả kết quả nơi nộp hồ sơ."
-)
+NOT_FOUND, TOO_MANY = lookup.NOT_FOUND, lookup.TOO_MANY
 
 
 class LookupForm(forms.Form):
@@ -66,21 +56,14 @@ def lookup_page(request, code=""):
 
 def _address_refused(request, template, context):
     """The 429 page once this address tried too often; else None, the attempt counted."""
-    address = client_ip(request) or "?"
-    if throttle.exceeded("lookup-address", address, settings.LOOKUP_ATTEMPTS_PER_ADDRESS):
-        return _too_many(request, context, ADDRESS_WINDOW, template)
-    throttle.count("lookup-address", address, ADDRESS_WINDOW)
-    return None
+    wait = lookup.address_wait(client_ip(request))
+    return _too_many(request, context, wait, template) if wait else None
 
 
 def _find(request, code, answer, template, context):
     """(dossier or None, None), a wrong answer counted against the code; (None, the 429 page) once it had too many."""
-    if throttle.exceeded("lookup-code", code, settings.LOOKUP_FAILURES_PER_CODE):
-        return None, _too_many(request, context, CODE_WINDOW, template)
-    dossier = lookup.find(code, answer)
-    if dossier is None:
-        throttle.count("lookup-code", code, CODE_WINDOW)
-    return dossier, None
+    dossier, wait = lookup.attempt(code, answer)
+    return dossier, (_too_many(request, context, wait, template) if wait else None)
 
 
 class RatingForm(forms.Form):

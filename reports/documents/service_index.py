@@ -44,14 +44,18 @@ def _points(row):
 
 
 def as_json(index):
+    return json.dumps(document(index), ensure_ascii=False, indent=2) + "\n"
+
+
+def document(index):
+    """`service_index --format json` as a dict (the API answers it as it is)."""
     scope = index.scope
-    document = {
+    return {
         "period": {"from": index.period.start.isoformat(), "to": index.period.end.isoformat()},
         "scope": {"code": scope.code, "name": scope.name} if scope else {"code": None, "name": "Toàn hệ thống"},
         "units": [{"code": row.unit.code, "name": row.unit.name, **_points(row)} for row in index.units],
         "totals": _points(index.totals),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 HEADERS = [

@@ -7,8 +7,13 @@ from reports.figures import wording
 
 def as_json(result):
     """The machine-readable form of EXCHANGE_FORMAT.md (`tally --format json`)."""
+    return json.dumps(document(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def document(result):
+    """`tally --format json` as a dict (the API answers it as it is)."""
     scope = result.scope
-    document = {
+    return {
         "period": {"from": result.period.start.isoformat(), "to": result.period.end.isoformat()},
         "scope": {"code": scope.code, "name": scope.name} if scope else {"code": None, "name": "Toàn hệ thống"},
         "totals": result.totals.as_dict(),
@@ -24,4 +29,3 @@ def as_json(result):
         ],
         "text": wording.text(result),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
