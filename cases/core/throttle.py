@@ -4,10 +4,17 @@ A cache that is down counts nothing (cases.core.cache forgives it): the look-up 
 30 bits or 4 digits plus a code, so an outage costs the brake, not the page.
 """
 
+import hashlib
+
 from django.core.cache import cache
 
 
 def _key(scope, ident):
+    # What a visitor typed (a code with spaces or control characters, a long string) is hashed: a cache key stays
+    # short and plain whatever the cache.
+    ident = str(ident)
+    if not (ident.isascii() and ident.isprintable() and " " not in ident and len(ident) <= 64):
+        ident = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
     return f"throttle:{scope}:{ident}"
 
 

@@ -8,7 +8,7 @@ import time_machine
 from django.core.management import call_command
 
 from tests.conftest import vn
-from tests.reports.test_service_index import scored  # noqa: F401 - the fixture: March 2024 with ratings, digitised
+from tests.reports.conftest import scored  # noqa: F401 - the fixture: March 2024 with ratings, digitised
 
 PERIOD = {"from": "2024-03-01", "to": "2024-03-31"}
 
