@@ -149,7 +149,9 @@ def test_no_page_answers_500_to_any_role_with_hostile_parameters(client, cast, o
     names = parameter_names()
     assert {"don_vi", "q", "nam", "thang", "code", "page", "received_after"} <= set(names)
     failures, requests = [], 0
-    urls = [(name, [*paths(name, pattern, world)]) for name, pattern in all_patterns()]
+    # The API answers keys, not these sessions: schemathesis sweeps it per kind of key (tests/api/test_schemathesis.py).
+    patterns = [(name, pattern) for name, pattern in all_patterns() if not name.startswith(("v1:", "api-"))]
+    urls = [(name, [*paths(name, pattern, world)]) for name, pattern in patterns]
     assert sum(len(found) for _, found in urls) > 100
     queries = [{}]
     for index, value in enumerate(SWEPT):
