@@ -336,6 +336,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# The result backend retries as briefly: its default (20 tries, up to 1 s apart) held a request ~19 s when Redis was
+# down, before the send failed and the job said so.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 # Times are Asia/Ho_Chi_Minh (CELERY_TIMEZONE). Every job is idempotent, so a run missed or repeated is harmless.
 CELERY_BEAT_SCHEDULE = {
     "cases.reap_lost_jobs every minute": {
