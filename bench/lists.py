@@ -53,7 +53,11 @@ ROWS = (
 OPEN = "d.resolved_at IS NULL AND d.ended_at IS NULL"
 NEWEST = [("received_at", True), ("id", True)]
 BY_DUE = [("due_at", False), ("id", False)]
-READS = [("merged", "UNION ALL"), ("gathered", "MATERIALIZED")]  # how the page read its rows, by its SQL
+READS = [
+    ("windowed", "OFFSET 0) AS w"),
+    ("merged", "UNION ALL"),
+    ("gathered", "MATERIALIZED"),
+]  # how the page read its rows, by its SQL
 SORT_INDEXES = [  # migration 0015, for --indexes
     "CREATE INDEX IF NOT EXISTS dossier_unit_received_id ON cases_dossier (unit_id, received_at, id)",
     "CREATE INDEX IF NOT EXISTS dossier_unit_due_id ON cases_dossier (unit_id, due_at, id)",
@@ -123,6 +127,18 @@ def merged_ids_sql(ids, where, ordering, offset):
     return f"SELECT id FROM ({arms}) m ORDER BY {order_by(ordering, 'm.')} LIMIT 51 OFFSET {offset}"
 
 
+def windowed_ids_sql(ids, where, ordering, offset):
+    """The page's ids as cases.core.pager reads a month of receipt sorted otherwise: each unit's rows of the month
+    read whole (OFFSET 0: the planner's unordered plan), sorted and cut, merged."""
+    keys = ", ".join(f"d.{name}" for name, _ in ordering if name != "id")
+    arms = " UNION ALL ".join(
+        f"(SELECT * FROM (SELECT d.id, {keys} FROM cases_dossier d WHERE d.unit_id = {unit} AND {where} OFFSET 0) d"
+        f" ORDER BY {order_by(ordering)} LIMIT {offset + 51})"
+        for unit in ids
+    )
+    return f"SELECT id FROM ({arms}) m ORDER BY {order_by(ordering, 'm.')} LIMIT 51 OFFSET {offset}"
+
+
 def gathered_sql(scope, where, ordering, offset):
     """The count and, when it is exact, the page's ids, as cases.core.pager gathers a filtered list: one read."""
     keys = ", ".join(f"d.{name}" for name, _ in ordering if name != "id")
@@ -151,9 +167,11 @@ class PerUnit:
                 f"SELECT count(*) FROM (SELECT 1 FROM cases_dossier d WHERE {self.scope} LIMIT {COUNT_CAP + 1}) c"
             )[0][0]
         if count > COUNT_CAP or not self.where or keyset:
-            if len(self.ids) == 1:  # one unit: its (unit, x, id) index in order
+            windowed = "d.received_at BETWEEN" in self.where and self.ordering[0][0] != "received_at"
+            if len(self.ids) == 1 and not windowed:  # one unit: its (unit, x, id) index in order
                 return bare(plain_sqls(self.scope, self.where, self.ordering, self.offset)[0])
-            page = [row[0] for row in bare(merged_ids_sql(self.ids, self.where, self.ordering, self.offset))]
+            ids_sql = windowed_ids_sql if windowed else merged_ids_sql
+            page = [row[0] for row in bare(ids_sql(self.ids, self.where, self.ordering, self.offset))]
         return bare(f"{ROWS} WHERE d.id = ANY(%s) ORDER BY {order_by(self.ordering)}", [page])
 
 

@@ -11,6 +11,7 @@ from cases.catalogue.models import Field, Performer, Procedure, Unit
 from cases.catalogue.units import with_labels
 from cases.core import formats
 from cases.core.text import fold
+from cases.core.widgets import QuickSelect
 from cases.desk import access, outcome
 from cases.desk.models import DossierStep
 from cases.desk.states import Channel, State
@@ -115,7 +116,7 @@ class DateRangeImplyingTheOther(django_filters.DateFromToRangeFilter):
         return qs
 
 
-class ProcedurePicker(forms.Select):
+class ProcedurePicker(QuickSelect):
     """The procedure filter without its 187 options: only the chosen one is rendered, and the page's script turns
     the select into a search box over /thu-tuc/tim/ (the receipt form's picker)."""
 
@@ -152,10 +153,18 @@ class DossierFilter(django_filters.FilterSet):
         label="Thủ tục", queryset=Procedure.objects.order_by("code"), empty_label="Tất cả", widget=ProcedurePicker
     )
     field = django_filters.ModelChoiceFilter(
-        label="Lĩnh vực", field_name="procedure__field", queryset=Field.objects.all(), empty_label="Tất cả"
+        label="Lĩnh vực",
+        field_name="procedure__field",
+        queryset=Field.objects.all(),
+        empty_label="Tất cả",
+        widget=QuickSelect,
     )
-    channel = django_filters.ChoiceFilter(label="Hình thức nộp", choices=Channel.choices, empty_label="Tất cả")
-    state = django_filters.ChoiceFilter(label="Trạng thái", choices=State.choices, empty_label="Tất cả")
+    channel = django_filters.ChoiceFilter(
+        label="Hình thức nộp", choices=Channel.choices, empty_label="Tất cả", widget=QuickSelect
+    )
+    state = django_filters.ChoiceFilter(
+        label="Trạng thái", choices=State.choices, empty_label="Tất cả", widget=QuickSelect
+    )
     received = DateRangeImplyingTheOther(
         label="Tiếp nhận từ – đến",
         field_name="received_at",
@@ -172,10 +181,18 @@ class DossierFilter(django_filters.FilterSet):
     )
     # What the Today page and the header badge count: cases.desk.outcome's buckets, as of now.
     han = django_filters.ChoiceFilter(
-        label="Thời hạn", choices=list(outcome.DEADLINE_LABELS.items()), method="filter_deadline", empty_label="Tất cả"
+        label="Thời hạn",
+        choices=list(outcome.DEADLINE_LABELS.items()),
+        method="filter_deadline",
+        empty_label="Tất cả",
+        widget=QuickSelect,
     )
     unit = UnitChoiceFilter(
-        label="Đơn vị", queryset=_visible_units, empty_label="Tất cả đơn vị được xem", exact_with_counter=True
+        label="Đơn vị",
+        queryset=_visible_units,
+        empty_label="Tất cả đơn vị được xem",
+        exact_with_counter=True,
+        widget=QuickSelect,
     )
     # The dashboard's links: the dossiers behind one number (reports.tally.behind), for a period and a scope.
     so_lieu = django_filters.ChoiceFilter(

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connections
 from django.db.models.expressions import Col
-from django.db.models.lookups import Exact, In
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThan, LessThanOrEqual, Range
 from django.db.models.sql.where import AND
 
 COUNT_CAP = 10_000
 ALL_ROWS = 2**62  # an uncapped gather: its page is always sorted out
 MERGE_MAX = 300  # units at most in a merge: planning grows with the arms (~0,1 ms each), reading does not
+WINDOW_MAX = datetime.timedelta(days=92)  # a month or a quarter of receipt: read whole, then sorted (_windowed_ids)
 
 
 def capped_count(queryset, cap):
@@ -185,6 +186,59 @@ def _merged_ids(queryset, ordering, split, start, stop):
     return [row[0] for row in merged]
 
 
+def _window(queryset, ordering):
+    """Whether the WHERE bounds a column other than the sort's on both sides, at most WINDOW_MAX apart (a month of
+    receipt sorted by due date or by code): each unit's rows in that window are few, but a walk in the sort's order
+    meets them only after all the unit's rows before them (due dates later than the month's, codes of other days)."""
+    query = queryset.query
+    lows, highs = {}, {}
+    for child in query.where.children:
+        column = getattr(child, "lhs", None)
+        if not isinstance(column, Col) or column.alias != query.base_table or not child.rhs_is_direct_value():
+            continue
+        name = column.target.name
+        if isinstance(child, Range):
+            lows[name], highs[name] = child.rhs
+        elif isinstance(child, GreaterThan | GreaterThanOrEqual):
+            lows[name] = child.rhs
+        elif isinstance(child, LessThan | LessThanOrEqual):
+            highs[name] = child.rhs
+    return any(
+        name != ordering[0][0]
+        and isinstance(lows[name], datetime.date)
+        and type(lows[name]) is type(highs[name])
+        and datetime.timedelta(0) <= highs[name] - lows[name] <= WINDOW_MAX
+        for name in lows.keys() & highs.keys()
+    )
+
+
+def _windowed_ids(queryset, ordering, split, start, stop):
+    """The ids of rows start…stop of a windowed list (_window): one arm per value as in the merge, but each arm reads
+    its value's rows in the window by the planner's best unordered plan (the (unit, received_at) range; OFFSET 0 keeps
+    the ORDER BY … LIMIT from turning it into a walk of the sort's index) and sorts them, then the arms are merged."""
+    fields = ["pk"] + [name for name, _ in ordering if name != "pk"]
+    columns = ", ".join(f"k{position}" for position in range(len(fields)))
+    keys = ", ".join(f"k{fields.index(name)} {'DESC' if desc else 'ASC'}" for name, desc in ordering)
+    arms, params = [], []
+    for number, value in enumerate(split.values):
+        arm = queryset.order_by().values_list(*fields)
+        column = arm.query.where.children[split.lookups[0]].lhs
+        for position in split.lookups:  # as in _merged_ids: the arm's own WHERE, its lookups replaced
+            arm.query.where.children[position] = In(column, [value])
+        try:
+            sql, arm_params = arm.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:
+            continue
+        arms.append(f"(SELECT * FROM ({sql} OFFSET 0) AS w{number} ({columns}) ORDER BY {keys} LIMIT %s)")
+        params += [*arm_params, stop]
+    if not arms:
+        return []
+    sql = f"SELECT k0 FROM ({' UNION ALL '.join(arms)}) AS m ({columns}) ORDER BY {keys} LIMIT %s OFFSET %s"
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, (*params, stop - start, start))
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _gathered(queryset, ordering, start, stop, cap=None):
     """(the number of rows, capped at cap + 1; the ids of rows start…stop): every row read once, by the planner's best
     unordered plan (MATERIALIZED keeps the CTE from being inlined into an ordered walk), then sorted. Past the cap
@@ -222,6 +276,8 @@ def _read(queryset, ordering, start, stop, split, gather):
     queryset = queryset.order_by(*_names(ordering))
     if gather:
         return _by_id(queryset, _gathered(queryset, ordering, start, stop)[1])
+    if split is not None and split.values and len(split.values) <= MERGE_MAX and _window(queryset, ordering):
+        return _by_id(queryset, _windowed_ids(queryset, ordering, split, start, stop))
     if split is not None and split.merges:
         return _by_id(queryset, _merged_ids(queryset, ordering, split, start, stop))
     return list(queryset[start:stop])

@@ -4,6 +4,7 @@ import segno
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from cases.catalogue.models import Performer
@@ -64,6 +65,47 @@ def waits_for(step):
 @register.filter
 def outcome_tone(code):
     return TONES.get(code, "neutral")
+
+
+ROW = (
+    '<tr><td class="code" data-label="Mã hồ sơ"><a href="{}">{}</a></td><td data-label="Người nộp">{}</td>'
+    '<td data-label="Thủ tục"><span><span class="proc-code">{}</span> <span class="proc-name" title="{}">{}</span>'
+    "</span></td>{}"
+    '<td class="nowrap" data-label="Tiếp nhận">{}</td><td class="nowrap" data-label="Hẹn trả">{}</td>'
+    '<td data-label="Trạng thái">{}</td><td data-label="Kết quả xử lý">{}</td></tr>'
+)
+
+
+@register.simple_tag
+def status_badge(code):
+    """The outcome of a dossier as a coloured label (cases.desk.outcome's code)."""
+    return format_html('<span class="badge badge-{}">{}</span>', outcome_tone(code), outcome_label(code))
+
+
+@register.simple_tag
+def dossier_rows(dossiers, unit_column):
+    """The dossier list's rows, built in one pass: 50 rows through the template engine (an include and a dozen
+    lookups each) cost the page more than its queries. The markup is the one the list always had."""
+    return format_html_join(
+        "\n",
+        ROW,
+        (
+            (
+                reverse("cases:dossier_detail", args=[dossier.code]),
+                dossier.code,
+                dossier.applicant_name,
+                dossier.procedure.code,
+                dossier.procedure.name,
+                dossier.procedure.name,
+                format_html('<td class="unit" data-label="Đơn vị">{}</td>', dossier.unit.name) if unit_column else "",
+                formats.moment(dossier.received_at),  # what {{ value }} writes (DATETIME_FORMAT), without its cost
+                formats.moment(dossier.due_at),
+                dossier.get_state_display(),
+                status_badge(dossier.outcome),
+            )
+            for dossier in dossiers
+        ),
+    )
 
 
 @register.simple_tag

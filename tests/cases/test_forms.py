@@ -115,29 +115,35 @@ def test_a_handler_is_chosen_among_the_desk_officers_of_the_dossiers_unit(dossie
     assert not AssignForm({"handler": cast["office"].pk}, dossier=dossier).is_valid()
 
 
-def test_the_receipt_forms_procedure_list_offers_what_djangos_select_would(procedures):
-    import re
-
+def test_the_receipt_forms_procedure_list_is_what_djangos_select_would_write(procedures):
     from django import forms as django_forms
 
-    from cases.forms import PlainSelect, ReceiveForm
+    from cases.core.widgets import QuickSelect
+    from cases.forms import ReceiveForm
 
     field = ReceiveForm.base_fields["procedure"]
     chosen = procedures["land"].pk
 
-    def options(widget):
+    def html(widget):
         widget.choices = field.choices
-        html = widget.render("procedure", chosen, attrs={"id": "id_procedure", "required": True})
-        return html.split(">", 1)[0], re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', html)
+        return widget.render("procedure", chosen, attrs={"id": "id_procedure", "required": True, "x": False})
 
-    plain, django_made = options(PlainSelect()), options(django_forms.Select())
-    assert plain[1] == django_made[1] and len(plain[1]) == len(procedures) + 1
-    assert ("", "", "— Chọn thủ tục —") in plain[1] and (
-        str(chosen),
-        " selected",
-        field.label_from_instance(procedures["land"]),
-    ) in plain[1]
-    assert plain[0] == django_made[0]  # the same attributes: name, id, required
+    quick = html(QuickSelect(attrs={"data-procedure-select": ""}))
+    assert quick == html(django_forms.Select(attrs={"data-procedure-select": ""}))
+    assert quick.count("<option") == len(procedures) + 1
+    assert f'<option value="{chosen}" selected>{field.label_from_instance(procedures["land"])}</option>' in quick
+
+
+def test_a_quick_select_writes_groups_and_escapes_as_django_does():
+    from django import forms as django_forms
+
+    from cases.core.widgets import QuickSelect
+
+    choices = [("", "Tất cả"), ("Nhóm <1>", [(2, "A & B"), ('x"y', "C")]), (4, "D")]
+    for value in ("", "2", 'x"y', ["4"]):
+        quick = QuickSelect(choices=choices).render("f", value, {"id": "id_f", "class": "c"})
+        assert quick == django_forms.Select(choices=choices).render("f", value, {"id": "id_f", "class": "c"})
+    assert '<optgroup label="Nhóm &lt;1&gt;">' in quick and "A &amp; B" in quick
 
 
 def test_an_officer_whose_commune_was_merged_receives_at_the_new_one_without_choosing(units, procedures, cast):
