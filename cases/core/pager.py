@@ -333,7 +333,9 @@ def paginate(queryset, params, size, cap=None):
         number = max(1, int(params.get("page") or 1))
     except ValueError:
         number = 1
-    split = _split(queryset, ordering)
+    # The merge and the gathered read are PostgreSQL's SQL (ARRAY, sliced UNION arms); the no-server quick start
+    # (SQLite, a few thousand demo dossiers) reads every page plainly.
+    split = _split(queryset, ordering) if connections[queryset.db].vendor == "postgresql" else None
     filtered = split is not None and split.filtered
     gathered = None  # (OFFSET, ids) of the numbered page, when counting read it too
     if filtered and not (params.get("sau") or params.get("truoc") or params.get("cuoi")):
